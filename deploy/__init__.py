@@ -1,0 +1,1 @@
+"""Deployment assets: the local stack, compose and Kubernetes support files."""

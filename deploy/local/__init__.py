@@ -1,0 +1,1 @@
+"""Runs the whole Switchyard stack as local processes, without Docker."""

@@ -1,0 +1,84 @@
+"""The four Switchyard services, each its own `python -m switchyard.<name>` process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Sequence
+
+from .config import ROUTES, StackConfig, StackError
+from .credentials import Credentials, admin_login
+from .pg import service_url
+from .procs import ProcessSpec
+
+
+def missing_modules(config: StackConfig, services: Sequence[str]) -> list[str]:
+    """Names of services whose `switchyard.<name>.__main__` cannot be imported from the venv."""
+    check = (
+        "import importlib.util, sys\n"
+        "for name in sys.argv[1:]:\n"
+        "    try:\n"
+        "        found = importlib.util.find_spec(f'switchyard.{name}.__main__')\n"
+        "    except ImportError:\n"
+        "        found = None\n"
+        "    if found is None:\n"
+        "        print(name)\n"
+    )
+    python = config.paths.venv_python
+    if not python.exists():
+        raise StackError(f"{python} is missing; run `make provision`")
+    result = subprocess.run(
+        [str(python), "-c", check, *services],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=config.paths.repo,
+    )
+    if result.returncode != 0:
+        raise StackError(f"cannot inspect the venv: {result.stderr.strip()}")
+    return result.stdout.split()
+
+
+def service_env(config: StackConfig, creds: Credentials, service: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(config.passthrough)
+    env.update(
+        {
+            "PYTHONUNBUFFERED": "1",
+            "HTTP_HOST": config.host,
+            "HTTP_PORT": str(config.service_port(service)),
+            "DATABASE_URL": service_url(config, creds, service),
+            "KAFKA_BOOTSTRAP_SERVERS": config.kafka_bootstrap,
+            "REDIS_URL": config.redis_url(0),
+            "JWKS_URL": f"http://{config.host}:{config.service_port('auth')}/.well-known/jwks.json",
+            "LOG_LEVEL": config.passthrough.get("LOG_LEVEL", "INFO"),
+        }
+    )
+    if service == "notifications":
+        env["SMTP_HOST"] = config.passthrough.get("SMTP_HOST", config.host)
+        env["SMTP_PORT"] = str(config.port("SMTP_PORT"))
+    # Only auth needs the admin login; the others never see it.
+    for key in ("BOOTSTRAP_ADMIN_EMAIL", "BOOTSTRAP_ADMIN_PASSWORD"):
+        env.pop(key, None)
+    if service == "auth":
+        env["BOOTSTRAP_ADMIN_EMAIL"], env["BOOTSTRAP_ADMIN_PASSWORD"] = admin_login(config, creds)
+    return env
+
+
+def spec(config: StackConfig, creds: Credentials, service: str) -> ProcessSpec:
+    return ProcessSpec(
+        name=service,
+        argv=[str(config.paths.venv_python), "-m", f"switchyard.{service}"],
+        log=config.paths.log(service),
+        env=service_env(config, creds, service),
+        cwd=config.paths.repo,
+        stop_timeout=20,
+    )
+
+
+def ready_url(config: StackConfig, service: str) -> str:
+    return f"http://{config.host}:{config.service_port(service)}/health/ready"
+
+
+def gateway_ready_url(config: StackConfig, service: str) -> str:
+    return f"{config.gateway_url}/api/v1/{ROUTES[service]}/health/ready"

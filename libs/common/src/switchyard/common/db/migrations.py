@@ -1,0 +1,71 @@
+"""Alembic glue shared by every service: one ``env.py`` body and an in-process upgrade."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import MetaData, pool, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+# Any constant works; it only has to be the same for every replica of a service.
+_MIGRATION_LOCK_ID = 0x5357_4D49
+
+
+def alembic_config(service_root: Path) -> Config:
+    """The Alembic config of the service whose folder holds ``alembic.ini`` and ``migrations/``."""
+    config = Config(str(service_root / "alembic.ini"))
+    config.set_main_option("script_location", str(service_root / "migrations"))
+    return config
+
+
+async def upgrade_to_head(engine: AsyncEngine, service_root: Path) -> None:
+    """Apply pending migrations, serialised by an advisory lock so replicas may start together."""
+    config = alembic_config(service_root)
+
+    def _upgrade(connection: Connection) -> None:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+    async with engine.begin() as connection:
+        await connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
+        await connection.run_sync(_upgrade)
+
+
+def run_env(metadata: MetaData) -> None:
+    """The whole of a service's ``migrations/env.py``: in-process, offline, or from ``DATABASE_URL``."""
+    connection = context.config.attributes.get("connection")
+    if connection is not None:
+        _run(connection, metadata)
+    elif context.is_offline_mode():
+        context.configure(url=_database_url(), target_metadata=metadata, literal_binds=True)
+        with context.begin_transaction():
+            context.run_migrations()
+    else:
+        asyncio.run(_run_online(metadata))
+
+
+def _run(connection: Connection, metadata: MetaData) -> None:
+    context.configure(connection=connection, target_metadata=metadata, compare_type=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def _run_online(metadata: MetaData) -> None:
+    engine = create_async_engine(_database_url(), poolclass=pool.NullPool)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(_run, metadata)
+    finally:
+        await engine.dispose()
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        raise SystemExit("alembic: DATABASE_URL is required but not set")
+    return url

@@ -1,0 +1,69 @@
+"""The outbox and processed-events tables, added to each service's own MetaData.
+
+The outbox holds only events not yet acknowledged by Kafka: the relay deletes a row once
+Kafka has it (Kafka is the record of what was sent). Deleting rather than flagging keeps
+the table small without a purge job and costs the database a fifth of an UPDATE.
+
+Each service calls :func:`add_messaging_tables` on the MetaData its Alembic migrations are
+generated from, so the tables live in the service's own database. The unit of work and the
+relay address them through a private copy with the same columns, so they do not need the
+service's MetaData.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Identity,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    Uuid,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+OUTBOX_TABLE = "outbox"
+PROCESSED_EVENTS_TABLE = "processed_events"
+# NOTIFY channel the unit of work signals on commit and the relay LISTENs to.
+OUTBOX_CHANNEL = "switchyard_outbox"
+
+
+def _outbox(metadata: MetaData) -> Table:
+    return Table(
+        OUTBOX_TABLE,
+        metadata,
+        Column("id", BigInteger, Identity(always=True), primary_key=True),
+        Column("event_id", Uuid, nullable=False),
+        Column("event_type", Text, nullable=False),
+        Column("event_version", Integer, nullable=False),
+        Column("topic", Text, nullable=False),
+        Column("key", Text, nullable=False),
+        Column("payload", Text, nullable=False),
+        Column("headers", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+
+
+def _processed_events(metadata: MetaData) -> Table:
+    return Table(
+        PROCESSED_EVENTS_TABLE,
+        metadata,
+        Column("consumer", Text, nullable=False),
+        Column("event_id", Uuid, nullable=False),
+        Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        PrimaryKeyConstraint("consumer", "event_id", name="pk_processed_events"),
+    )
+
+
+def add_messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
+    """Add ``outbox`` and ``processed_events`` to ``metadata``; returns them in that order."""
+    return _outbox(metadata), _processed_events(metadata)
+
+
+OUTBOX, PROCESSED_EVENTS = add_messaging_tables(MetaData())

@@ -1,0 +1,101 @@
+"""The unit of work: one transaction for a service's writes, outgoing events and processed-event records."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+from uuid import UUID
+
+from opentelemetry import propagate
+from sqlalchemy import func, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from switchyard.common.contracts import Envelope, IntegrationEvent, encode_envelope, to_envelope
+from switchyard.common.db.tables import OUTBOX, OUTBOX_CHANNEL, PROCESSED_EVENTS
+
+_OUTSIDE_BLOCK = "the unit of work is used outside its `async with` block"
+
+
+class SqlAlchemyUnitOfWork:
+    """Owns one session and its transaction; nothing else commits.
+
+    Use as ``async with uow:``; leaving the block without :meth:`commit` rolls everything
+    back, events included. Services subclass it to expose their repositories over
+    :attr:`session`.
+    """
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], *, source: str) -> None:
+        self._session_factory = session_factory
+        self._source = source
+        self._session: AsyncSession | None = None
+        self._pending: list[dict[str, object]] = []
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError(_OUTSIDE_BLOCK)
+        return self._session
+
+    async def __aenter__(self) -> Self:
+        self._session = self._session_factory()
+        self._pending = []
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        session, self._session = self.session, None
+        self._pending = []
+        try:
+            await session.rollback()
+        finally:
+            await session.close()
+
+    def add_event(self, event: IntegrationEvent) -> Envelope:
+        """Queue ``event`` for the outbox; written by :meth:`commit` in this transaction.
+
+        The current W3C trace context is captured now, so the consumer's span joins the
+        trace of the request that caused the event.
+        """
+        if self._session is None:
+            raise RuntimeError(_OUTSIDE_BLOCK)
+        envelope = to_envelope(event, source=self._source)
+        headers: dict[str, str] = {}
+        propagate.inject(headers)
+        self._pending.append(
+            {
+                "event_id": envelope.id,
+                "event_type": envelope.type,
+                "event_version": envelope.version,
+                "topic": event.TOPIC,
+                "key": envelope.key,
+                "payload": encode_envelope(envelope).decode(),
+                "headers": headers,
+            }
+        )
+        return envelope
+
+    async def mark_processed(self, event_id: UUID, consumer: str) -> bool:
+        """Record that ``consumer`` handled ``event_id``; False if it already had."""
+        statement = (
+            pg_insert(PROCESSED_EVENTS)
+            .values(consumer=consumer, event_id=event_id)
+            .on_conflict_do_nothing()
+            .returning(PROCESSED_EVENTS.c.event_id)
+        )
+        result = await self.session.execute(statement)
+        return result.first() is not None
+
+    async def commit(self) -> None:
+        """Write queued events, wake the outbox relay and commit, all atomically."""
+        session = self.session
+        if self._pending:
+            await session.execute(insert(OUTBOX), self._pending)
+            # NOTIFY is delivered only if the transaction commits.
+            await session.execute(select(func.pg_notify(OUTBOX_CHANNEL, "")))
+        await session.commit()
+        self._pending = []

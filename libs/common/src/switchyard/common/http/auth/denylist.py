@@ -1,0 +1,44 @@
+"""Revoked access-token ids in Redis: auth writes them at logout, every verifier reads them."""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
+DENYLIST_PREFIX = "switchyard:denylist:jti:"
+# Verifiers accept tokens a little past ``exp`` (clock leeway), so entries outlive the token by this much.
+DENYLIST_MARGIN_S = 60
+
+
+def denylist_key(token_id: str) -> str:
+    return f"{DENYLIST_PREFIX}{token_id}"
+
+
+def denylist_ttl(expires_at: float, *, now: float, margin_s: int = DENYLIST_MARGIN_S) -> int:
+    """Seconds to keep a denylist entry: the token's remaining lifetime plus margin (0 = not needed)."""
+    remaining = expires_at - now
+    if remaining + margin_s <= 0:
+        return 0
+    return math.ceil(max(remaining, 0) + margin_s)
+
+
+async def deny_token_id(
+    redis: Redis,
+    token_id: str,
+    *,
+    expires_at: float,
+    now: float | None = None,
+    margin_s: int = DENYLIST_MARGIN_S,
+) -> None:
+    """Revoke the token ``token_id`` (its ``jti``) until it would have expired anyway."""
+    ttl = denylist_ttl(expires_at, now=time.time() if now is None else now, margin_s=margin_s)
+    if ttl > 0:
+        await redis.set(denylist_key(token_id), b"1", ex=ttl)
+
+
+async def is_token_id_denied(redis: Redis, token_id: str) -> bool:
+    return bool(await redis.exists(denylist_key(token_id)))

@@ -1,0 +1,43 @@
+"""The authenticated caller, as read from a verified access token."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import msgspec
+
+
+class Principal(msgspec.Struct, frozen=True, kw_only=True):
+    """Who is calling. Claims: ``sub``, ``roles``, ``sid``, ``email_verified``, ``jti``, ``exp``."""
+
+    subject: str
+    roles: frozenset[str] = frozenset()
+    session_id: str | None = None
+    email_verified: bool = False
+    token_id: str | None = None
+    expires_at: int | None = None
+
+    @property
+    def user_id(self) -> str:
+        return self.subject
+
+    def has_any_role(self, *roles: str) -> bool:
+        return not self.roles.isdisjoint(roles)
+
+
+def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
+    """Build a principal from already-verified claims, ignoring malformed optional ones."""
+    roles = claims.get("roles")
+    role_names = frozenset(r for r in roles if isinstance(r, str)) if isinstance(roles, list) else frozenset()
+    session_id = claims.get("sid")
+    token_id = claims.get("jti")
+    expires_at = claims.get("exp")
+    return Principal(
+        subject=str(claims["sub"]),
+        roles=role_names,
+        session_id=session_id if isinstance(session_id, str) else None,
+        email_verified=claims.get("email_verified") is True,
+        token_id=token_id if isinstance(token_id, str) else None,
+        expires_at=int(expires_at) if isinstance(expires_at, int | float) else None,
+    )

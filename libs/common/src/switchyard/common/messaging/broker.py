@@ -1,0 +1,63 @@
+"""The FastStream Kafka broker and the raw producer, both durable by configuration.
+
+aiokafka defaults to ``acks=1`` without idempotence: a leader crash can lose an
+acknowledged record and a retry can duplicate one. Every producer here waits for all
+in-sync replicas and is idempotent, which also keeps per-partition order across retries.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from fast_depends.msgspec import MsgSpecSerializer
+from faststream.kafka import KafkaBroker
+from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
+from opentelemetry.trace import TracerProvider
+
+from switchyard.common.messaging.settings import KafkaSettings
+
+
+def producer_options(settings: KafkaSettings) -> dict[str, Any]:
+    """Producer keyword arguments shared by the broker, the outbox relay and the tools."""
+    return {
+        "acks": "all",
+        "enable_idempotence": True,
+        "request_timeout_ms": settings.request_timeout_ms,
+        "max_batch_size": settings.max_batch_size,
+        "linger_ms": settings.linger_ms,
+    }
+
+
+def create_producer(settings: KafkaSettings, *, client_id: str) -> AIOKafkaProducer:
+    """An unstarted aiokafka producer with the durable options."""
+    return AIOKafkaProducer(
+        bootstrap_servers=settings.servers,
+        client_id=client_id,
+        **producer_options(settings),
+    )
+
+
+def create_broker(
+    settings: KafkaSettings,
+    *,
+    service: str,
+    tracer_provider: TracerProvider | None = None,
+    graceful_timeout: float = 15.0,
+) -> KafkaBroker:
+    """The service's broker: durable producer, trace context in headers, msgspec bodies.
+
+    Topics are never auto-created by the broker (they would get one partition); run
+    ``python -m switchyard.common.messaging.topics`` or :func:`ensure_topics` instead.
+    On stop, handlers in flight get ``graceful_timeout`` seconds before being cancelled
+    (their event is then redelivered, as its offset was not committed).
+    """
+    return KafkaBroker(
+        settings.servers,
+        client_id=settings.client_id or service,
+        allow_auto_create_topics=False,
+        graceful_timeout=graceful_timeout,
+        middlewares=[KafkaTelemetryMiddleware(tracer_provider=tracer_provider)],
+        serializer=MsgSpecSerializer(),
+        **producer_options(settings),
+    )

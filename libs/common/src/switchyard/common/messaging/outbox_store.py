@@ -1,0 +1,84 @@
+"""The relay's view of the outbox table, over one dedicated asyncpg connection.
+
+A raw connection because the relay needs session-level features a pooled SQLAlchemy
+session would lose: an advisory lock held for as long as it leads, and LISTEN.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from switchyard.common.db.engine import asyncpg_dsn
+from switchyard.common.db.tables import OUTBOX_CHANNEL, OUTBOX_TABLE
+
+# Same constant in every replica of a service: they share the service's database.
+RELAY_LOCK_ID = 0x5357_4F42
+
+
+class OutboxRow(msgspec.Struct, frozen=True):
+    id: int
+    topic: str
+    key: str
+    payload: str
+    headers: dict[str, str]
+
+
+class OutboxConnection:
+    """One connection: leadership lock, wake-ups, and the unsent-row queries."""
+
+    def __init__(self, connection: asyncpg.Connection) -> None:
+        self._connection = connection
+        self.wake = asyncio.Event()
+
+    @classmethod
+    async def open(cls, database_url: str) -> OutboxConnection:
+        return cls(await asyncpg.connect(asyncpg_dsn(database_url)))
+
+    async def close(self) -> None:
+        await self._connection.close()
+
+    async def lead(self) -> None:
+        """Wait for the relay lock of this database; held until this connection closes."""
+        await self._connection.execute("SELECT pg_advisory_lock($1)", RELAY_LOCK_ID)
+
+    async def listen(self) -> None:
+        """Set :attr:`wake` whenever a unit of work commits outbox rows."""
+        await self._connection.add_listener(OUTBOX_CHANNEL, self._on_notify)
+
+    def _on_notify(self, *_: Any) -> None:
+        self.wake.set()
+
+    async def unsent(self, limit: int, *, after: int = 0) -> list[OutboxRow]:
+        """The oldest rows with an id above ``after``, in write order."""
+        records = await self._connection.fetch(
+            f"SELECT id, topic, key, payload, headers FROM {OUTBOX_TABLE}"  # noqa: S608 (constant)
+            " WHERE id > $2 ORDER BY id LIMIT $1",
+            limit,
+            after,
+        )
+        return [
+            OutboxRow(r["id"], r["topic"], r["key"], r["payload"], _headers(r["headers"])) for r in records
+        ]
+
+    async def delete_relayed(self, ids: Sequence[int]) -> None:
+        """Kafka acknowledged these rows: they leave the outbox."""
+        await self._connection.execute(
+            f"DELETE FROM {OUTBOX_TABLE} WHERE id = ANY($1::bigint[])",  # noqa: S608
+            list(ids),
+        )
+
+    async def backlog(self) -> int:
+        count = await self._connection.fetchval(
+            f"SELECT count(*) FROM {OUTBOX_TABLE}"  # noqa: S608 (constant)
+        )
+        return int(count)
+
+
+def _headers(raw: str | dict[str, str]) -> dict[str, str]:
+    # asyncpg hands jsonb over as text unless a codec is registered.
+    return raw if isinstance(raw, dict) else msgspec.json.decode(raw, type=dict[str, str])

@@ -1,0 +1,211 @@
+"""The outbox relay against real PostgreSQL and Kafka."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import uuid
+from collections.abc import Callable
+
+import msgspec
+import pytest
+from opentelemetry.sdk.trace import TracerProvider
+from prometheus_client import REGISTRY
+from sqlalchemy import Table, insert, select
+
+from switchyard.common.contracts import Envelope, UserCreated, UserDeleted, decode_envelope
+from switchyard.common.db import SqlAlchemyUnitOfWork
+from switchyard.common.db.tables import OUTBOX
+from switchyard.common.messaging import KafkaSettings, OutboxRelay, RetryPolicy, create_broker, subscribe
+
+pytestmark = pytest.mark.integration
+
+UowFactory = Callable[[], SqlAlchemyUnitOfWork]
+FAST_BACKOFF = RetryPolicy(base_delay=0.1, max_delay=0.3)
+
+
+def _relay(database_url: str, kafka: KafkaSettings) -> OutboxRelay:
+    return OutboxRelay(
+        database_url=database_url, kafka=kafka, service="users", poll_interval=0.5, backoff=FAST_BACKOFF
+    )
+
+
+def _user_created() -> UserCreated:
+    return UserCreated(user_id=uuid.uuid4(), email="ada@example.com", username="ada", role="member")
+
+
+async def test_state_and_event_committed_together_reach_a_consumer_once(
+    uow_factory: UowFactory,
+    effects_table: Table,
+    messaging_database_url: str,
+    messaging_kafka: KafkaSettings,
+    consumer_name: str,
+    read_topic,
+    wait_until,
+):
+    event = _user_created()
+    with TracerProvider().get_tracer("test").start_as_current_span("POST /users") as span:
+        async with uow_factory() as uow:
+            await uow.session.execute(insert(effects_table).values(event_id=uuid.uuid4(), note="user row"))
+            sent = uow.add_event(event)
+            await uow.commit()
+
+    received: list[tuple[UserCreated, Envelope]] = []
+
+    async def on_user_created(event: UserCreated, envelope: Envelope, uow: SqlAlchemyUnitOfWork) -> None:
+        received.append((event, envelope))
+
+    broker = create_broker(messaging_kafka, service="users")
+    subscribe(
+        broker, UserCreated, on_user_created, service="users", kafka=messaging_kafka,
+        uow_factory=uow_factory, name=consumer_name,
+    )  # fmt: skip
+    relay = _relay(messaging_database_url, messaging_kafka)
+    await broker.start()
+    try:
+        async with relay:
+            await wait_until(lambda: _true(len(received) == 1))
+    finally:
+        await broker.stop()
+
+    ((got, envelope),) = received
+    assert got == event
+    assert (envelope.id, envelope.source, envelope.key) == (sent.id, "test", str(event.user_id))
+    (record,) = await read_topic(messaging_kafka.topic(UserCreated.TOPIC))
+    assert record.key == str(event.user_id).encode()
+    traceparent = dict(record.headers)["traceparent"].decode()
+    assert traceparent.split("-")[1] == format(span.get_span_context().trace_id, "032x")
+    async with uow_factory() as uow:
+        assert (await uow.session.execute(select(OUTBOX))).all() == [], "relayed rows leave the outbox"
+
+
+async def test_event_written_while_kafka_is_unreachable_arrives_once_it_is_reachable(
+    uow_factory: UowFactory,
+    messaging_database_url: str,
+    messaging_kafka: KafkaSettings,
+    read_topic,
+    wait_until,
+):
+    async with uow_factory() as uow:
+        sent = uow.add_event(_user_created())
+        await uow.commit()
+    port = _free_port()
+    unreachable = msgspec.structs.replace(messaging_kafka, bootstrap_servers=f"127.0.0.1:{port}")
+    failures_before = _relay_failures()
+
+    async with _relay(messaging_database_url, unreachable) as relay:
+        await wait_until(lambda: _true(_relay_failures() >= failures_before + 2))
+        assert relay.relayed == 0
+        async with uow_factory() as uow:
+            assert (await uow.session.execute(select(OUTBOX.c.event_id))).scalar_one() == sent.id
+
+        async with _KafkaProxy(port, messaging_kafka.servers[0]):
+            await wait_until(lambda: _true(relay.relayed == 1))
+
+    (record,) = await read_topic(messaging_kafka.topic(UserCreated.TOPIC))
+    assert decode_envelope(record.value).id == sent.id
+
+
+async def test_events_keep_their_order_per_key(
+    uow_factory: UowFactory,
+    messaging_database_url: str,
+    messaging_kafka: KafkaSettings,
+    read_topic,
+    wait_until,
+):
+    users = [uuid.uuid4() for _ in range(4)]
+    written: dict[str, list[uuid.UUID]] = {str(u): [] for u in users}
+    for round_ in range(10):
+        async with uow_factory() as uow:
+            for user in users[round_ % 2 :]:
+                written[str(user)].append(uow.add_event(UserDeleted(user_id=user)).id)
+            await uow.commit()
+
+    async with _relay(messaging_database_url, messaging_kafka) as relay:
+        await wait_until(lambda: _true(relay.relayed == sum(map(len, written.values()))))
+
+    relayed: dict[str, list[uuid.UUID]] = {key: [] for key in written}
+    for record in await read_topic(messaging_kafka.topic(UserDeleted.TOPIC)):
+        relayed[record.key.decode()].append(decode_envelope(record.value).id)
+    assert relayed == written
+
+
+async def test_only_one_relay_leads_and_another_takes_over(
+    uow_factory: UowFactory, messaging_database_url: str, messaging_kafka: KafkaSettings, wait_until
+):
+    first, second = (
+        _relay(messaging_database_url, messaging_kafka),
+        _relay(messaging_database_url, messaging_kafka),
+    )
+    await first.start()
+    await first.wait_ready()
+    await second.start()
+    try:
+        async with uow_factory() as uow:
+            uow.add_event(_user_created())
+            await uow.commit()
+        await wait_until(lambda: _true(first.relayed == 1))
+        assert (second.relayed, second.producer) == (0, None)
+
+        await first.stop()
+        await asyncio.wait_for(second.wait_ready(), 15)
+        async with uow_factory() as uow:
+            uow.add_event(_user_created())
+            await uow.commit()
+        await wait_until(lambda: _true(second.relayed == 1))
+    finally:
+        await first.stop()
+        await second.stop()
+
+
+async def _true(value: bool) -> bool:
+    return value
+
+
+def _relay_failures() -> float:
+    return REGISTRY.get_sample_value("switchyard_outbox_relay_failures_total", {"service": "users"}) or 0.0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class _KafkaProxy:
+    """Forward a local port to Kafka: the bootstrap address appears only when this starts."""
+
+    def __init__(self, port: int, target: str) -> None:
+        self._port = port
+        self._host, target_port = target.rsplit(":", 1)
+        self._target_port = int(target_port)
+        self._server: asyncio.Server | None = None
+        self._pipes: set[asyncio.Task[None]] = set()
+
+    async def __aenter__(self) -> None:
+        self._server = await asyncio.start_server(self._forward, "127.0.0.1", self._port)
+
+    async def __aexit__(self, *_: object) -> None:
+        assert self._server is not None
+        self._server.close()
+        for pipe in self._pipes:
+            pipe.cancel()
+        await asyncio.gather(*self._pipes, return_exceptions=True)
+
+    async def _forward(
+        self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter
+    ) -> None:
+        kafka_reader, kafka_writer = await asyncio.open_connection(self._host, self._target_port)
+        for reader, writer in ((client_reader, kafka_writer), (kafka_reader, client_writer)):
+            task = asyncio.create_task(_pipe(reader, writer))
+            self._pipes.add(task)
+            task.add_done_callback(self._pipes.discard)
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    finally:
+        writer.close()

@@ -1,0 +1,15 @@
+"""Commands the users service carries out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+
+@dataclass(frozen=True, slots=True)
+class CreateProfile:
+    user_id: UUID
+    email: str
+    username: str
+    full_name: str | None
+    email_verified: bool
