@@ -78,9 +78,7 @@ def _reason(exc: msgspec.ValidationError) -> str:
 
 
 @contextmanager
-def exit_on_settings_error(
-    program: str, *, write: Callable[[str], Any] | None = None
-) -> Iterator[None]:
+def exit_on_settings_error(program: str, *, write: Callable[[str], Any] | None = None) -> Iterator[None]:
     """Turn a :class:`SettingsError` into one line on stderr and exit status 2."""
     try:
         yield

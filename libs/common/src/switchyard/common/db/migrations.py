@@ -69,3 +69,16 @@ def _database_url() -> str:
     if not url:
         raise SystemExit("alembic: DATABASE_URL is required but not set")
     return url
+
+
+def create_messaging_tables_v1(connection: Connection) -> None:
+    """Create the outbox and processed-events tables in a service's first migration.
+
+    Versioned by name: a later change to those tables gets its own function and migration,
+    so a migration that already ran never changes meaning.
+    """
+    from switchyard.common.db.tables import add_messaging_tables
+
+    metadata = MetaData()
+    add_messaging_tables(metadata)
+    metadata.create_all(connection)

@@ -1,0 +1,114 @@
+"""The parts every service process is made of, built once by its composition root."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import structlog
+from litestar import Litestar
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from switchyard.common.db import create_engine, create_session_factory
+from switchyard.common.db.migrations import upgrade_to_head
+from switchyard.common.http import create_app, database_check, kafka_check, redis_check
+from switchyard.common.http.auth.verifier import JwksVerifier
+from switchyard.common.http.idempotency import IdempotencyStore
+from switchyard.common.messaging import OutboxRelay, create_broker
+from switchyard.common.observability import configure_logging, configure_tracing
+from switchyard.common.observability.tracing import instrument_redis, instrument_sqlalchemy
+from switchyard.common.runtime.settings import ServiceSettings
+
+if TYPE_CHECKING:
+    from faststream.kafka import KafkaBroker
+    from litestar.types import ControllerRouterHandler
+    from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+
+log = structlog.get_logger()
+
+
+@dataclass
+class ServiceRuntime:
+    """Engine, sessions, broker, Redis, relay and tracing of one service process."""
+
+    service: str
+    settings: ServiceSettings
+    root: Path
+    engine: AsyncEngine
+    session_factory: async_sessionmaker[AsyncSession]
+    broker: KafkaBroker
+    redis: Redis
+    relay: OutboxRelay
+    tracer_provider: TracerProvider
+    extra_lifespans: list[Callable[[Litestar], Any]] = field(default_factory=list)
+
+    def app(self, route_handlers: Sequence[ControllerRouterHandler], **options: Any) -> Litestar:
+        """The service's Litestar app; its lifespan migrates, then runs the relay and the consumers."""
+        verifier = None
+        if self.settings.jwt.jwks_url:
+            verifier = JwksVerifier(
+                self.settings.jwt.jwks_url,
+                self.settings.jwt.jwt_issuer,
+                self.settings.jwt.jwt_audience,
+                denylist=self.redis,
+            )
+        return create_app(
+            service=self.service,
+            settings=self.settings.http,
+            route_handlers=route_handlers,
+            readiness_checks=[
+                database_check(self.engine),
+                kafka_check(self.broker),
+                redis_check(self.redis),
+            ],
+            lifespan=[self._lifespan, *self.extra_lifespans],
+            verifier=verifier,
+            idempotency=IdempotencyStore(self.redis, service=self.service),
+            tracer_provider=self.tracer_provider,
+            **options,
+        )
+
+    @asynccontextmanager
+    async def _lifespan(self, _app: Litestar) -> AsyncIterator[None]:
+        await upgrade_to_head(self.engine, self.root)
+        log.info("migrations applied", service=self.service)
+        await self.relay.start()
+        await self.broker.start()
+        try:
+            yield
+        finally:
+            await self.broker.stop()
+            await self.relay.stop()
+            await self.redis.aclose()
+            await self.engine.dispose()
+
+
+def build_runtime(
+    service: str,
+    settings: ServiceSettings,
+    *,
+    root: Path,
+    span_processors: Sequence[SpanProcessor] = (),
+) -> ServiceRuntime:
+    """Build (without connecting) everything a service process needs."""
+    configure_logging(settings.log.level, service=service, json=settings.log.json)
+    tracer_provider = configure_tracing(settings.telemetry, service=service, span_processors=span_processors)
+    engine = create_engine(settings.database)
+    instrument_sqlalchemy(engine, tracer_provider=tracer_provider)
+    redis = Redis.from_url(settings.redis.url)
+    instrument_redis(redis, tracer_provider=tracer_provider)
+    return ServiceRuntime(
+        service=service,
+        settings=settings,
+        root=root,
+        engine=engine,
+        session_factory=create_session_factory(engine),
+        broker=create_broker(settings.kafka, service=service, tracer_provider=tracer_provider),
+        redis=redis,
+        relay=OutboxRelay(database_url=settings.database.url, kafka=settings.kafka, service=service),
+        tracer_provider=tracer_provider,
+    )

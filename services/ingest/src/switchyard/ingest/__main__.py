@@ -1,0 +1,12 @@
+"""``python -m switchyard.ingest``: the ingest HTTP API, its consumers and its outbox relay."""
+
+from switchyard.common.runtime import serve
+from switchyard.ingest.bootstrap import SERVICE, bootstrap
+
+
+def main() -> None:
+    serve(SERVICE, bootstrap)
+
+
+if __name__ == "__main__":
+    main()

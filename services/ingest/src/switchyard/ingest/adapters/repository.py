@@ -1,0 +1,32 @@
+"""Onboarded users stored in the ingest database."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from switchyard.ingest.adapters.orm import onboarded_users
+from switchyard.ingest.domain.model import OnboardedUser
+
+
+class OnboardedUserRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, user: OnboardedUser) -> None:
+        await self._session.execute(
+            insert(onboarded_users).values(user_id=user.user_id, email=user.email).on_conflict_do_nothing()
+        )
+
+    async def get(self, user_id: UUID) -> OnboardedUser | None:
+        row = (
+            await self._session.execute(
+                select(onboarded_users.c.user_id, onboarded_users.c.email).where(
+                    onboarded_users.c.user_id == user_id
+                )
+            )
+        ).first()
+        return None if row is None else OnboardedUser(user_id=row.user_id, email=row.email)

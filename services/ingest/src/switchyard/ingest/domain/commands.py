@@ -1,0 +1,12 @@
+"""Commands the ingest service carries out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+
+@dataclass(frozen=True, slots=True)
+class RecordOnboardedUser:
+    user_id: UUID
+    email: str

@@ -1,0 +1,25 @@
+"""Kafka subscribers of the ingest service: each translates an event into a command."""
+
+from __future__ import annotations
+
+from switchyard.common.contracts import Envelope, UserCreated
+from switchyard.common.messaging import subscribe
+from switchyard.common.runtime import ServiceRuntime
+from switchyard.ingest.domain.commands import RecordOnboardedUser
+from switchyard.ingest.service_layer import handlers
+from switchyard.ingest.service_layer.unit_of_work import IngestUnitOfWork
+
+
+async def on_user_created(event: UserCreated, _envelope: Envelope, uow: IngestUnitOfWork) -> None:
+    await handlers.record_onboarded_user(RecordOnboardedUser(user_id=event.user_id, email=event.email), uow)
+
+
+def subscribe_all(runtime: ServiceRuntime) -> None:
+    subscribe(
+        runtime.broker,
+        UserCreated,
+        on_user_created,
+        service=runtime.service,
+        kafka=runtime.settings.kafka,
+        uow_factory=lambda: IngestUnitOfWork(runtime.session_factory),
+    )

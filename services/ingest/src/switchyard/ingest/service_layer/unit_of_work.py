@@ -1,0 +1,22 @@
+"""The ingest unit of work: onboarding records plus the outbox, in one transaction."""
+
+from __future__ import annotations
+
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from switchyard.common.db import SqlAlchemyUnitOfWork
+from switchyard.ingest.adapters.repository import OnboardedUserRepository
+
+
+class IngestUnitOfWork(SqlAlchemyUnitOfWork):
+    onboarded: OnboardedUserRepository
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        super().__init__(session_factory, source="ingest")
+
+    async def __aenter__(self) -> Self:
+        await super().__aenter__()
+        self.onboarded = OnboardedUserRepository(self.session)
+        return self

@@ -1,0 +1,14 @@
+"""Commands the notifications service carries out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+
+@dataclass(frozen=True, slots=True)
+class QueueEmail:
+    recipient: str
+    template: str
+    source_event_id: UUID
+    user_id: UUID | None = None

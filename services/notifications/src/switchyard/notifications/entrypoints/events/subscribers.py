@@ -1,0 +1,31 @@
+"""Kafka subscribers of the notifications service: each translates an event into a command."""
+
+from __future__ import annotations
+
+from switchyard.common.contracts import AccountRegistered, Envelope
+from switchyard.common.messaging import subscribe
+from switchyard.common.runtime import ServiceRuntime
+from switchyard.notifications.domain.commands import QueueEmail
+from switchyard.notifications.service_layer import handlers
+from switchyard.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
+
+
+async def on_account_registered(
+    event: AccountRegistered, envelope: Envelope, uow: NotificationsUnitOfWork
+) -> None:
+    template = "invitation" if event.invited else "verify-email"
+    command = QueueEmail(
+        recipient=event.email, template=template, source_event_id=envelope.id, user_id=event.account_id
+    )
+    await handlers.queue_email(command, uow)
+
+
+def subscribe_all(runtime: ServiceRuntime) -> None:
+    subscribe(
+        runtime.broker,
+        AccountRegistered,
+        on_account_registered,
+        service=runtime.service,
+        kafka=runtime.settings.kafka,
+        uow_factory=lambda: NotificationsUnitOfWork(runtime.session_factory),
+    )

@@ -1,0 +1,18 @@
+"""Use cases of the notifications service."""
+
+from __future__ import annotations
+
+from switchyard.notifications.domain.commands import QueueEmail
+from switchyard.notifications.domain.model import Delivery
+from switchyard.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
+
+
+async def queue_email(command: QueueEmail, uow: NotificationsUnitOfWork) -> bool:
+    """Record an email to send; False when this source event already has one."""
+    delivery = Delivery(
+        recipient=command.recipient,
+        template=command.template,
+        source_event_id=command.source_event_id,
+        user_id=command.user_id,
+    )
+    return await uow.deliveries.add(delivery)

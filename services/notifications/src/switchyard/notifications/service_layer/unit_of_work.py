@@ -1,0 +1,22 @@
+"""The notifications unit of work: deliveries plus the outbox, in one transaction."""
+
+from __future__ import annotations
+
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from switchyard.common.db import SqlAlchemyUnitOfWork
+from switchyard.notifications.adapters.repository import DeliveryRepository
+
+
+class NotificationsUnitOfWork(SqlAlchemyUnitOfWork):
+    deliveries: DeliveryRepository
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        super().__init__(session_factory, source="notifications")
+
+    async def __aenter__(self) -> Self:
+        await super().__aenter__()
+        self.deliveries = DeliveryRepository(self.session)
+        return self

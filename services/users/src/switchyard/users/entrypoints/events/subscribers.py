@@ -1,0 +1,32 @@
+"""Kafka subscribers of the users service: each translates an event into a command."""
+
+from __future__ import annotations
+
+from switchyard.common.contracts import AccountRegistered, Envelope
+from switchyard.common.messaging import subscribe
+from switchyard.common.runtime import ServiceRuntime
+from switchyard.users.domain.commands import CreateProfile
+from switchyard.users.service_layer import handlers
+from switchyard.users.service_layer.unit_of_work import UsersUnitOfWork
+
+
+async def on_account_registered(event: AccountRegistered, _envelope: Envelope, uow: UsersUnitOfWork) -> None:
+    command = CreateProfile(
+        user_id=event.account_id,
+        email=event.email,
+        username=event.username,
+        full_name=event.full_name,
+        email_verified=event.email_verified,
+    )
+    await handlers.create_profile(command, uow)
+
+
+def subscribe_all(runtime: ServiceRuntime) -> None:
+    subscribe(
+        runtime.broker,
+        AccountRegistered,
+        on_account_registered,
+        service=runtime.service,
+        kafka=runtime.settings.kafka,
+        uow_factory=lambda: UsersUnitOfWork(runtime.session_factory),
+    )
