@@ -8,6 +8,7 @@ from pathlib import Path
 from litestar import Litestar
 from opentelemetry.sdk.trace import SpanProcessor
 
+from switchyard.common.contracts import ImportCompleted
 from switchyard.common.runtime import ServiceSettings, build_runtime
 from switchyard.ingest.entrypoints.events.subscribers import subscribe_all
 
@@ -19,4 +20,4 @@ SERVICE_ROOT = Path(__file__).resolve().parents[3]
 def bootstrap(settings: ServiceSettings, *, span_processors: Sequence[SpanProcessor] = ()) -> Litestar:
     runtime = build_runtime(SERVICE, settings, root=SERVICE_ROOT, span_processors=span_processors)
     subscribe_all(runtime)
-    return runtime.app(route_handlers=[])
+    return runtime.app(route_handlers=[], produces=[ImportCompleted])

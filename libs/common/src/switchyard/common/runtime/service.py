@@ -13,6 +13,7 @@ from litestar import Litestar
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from switchyard.common.contracts import IntegrationEvent
 from switchyard.common.db import create_engine, create_session_factory
 from switchyard.common.db.migrations import upgrade_to_head
 from switchyard.common.http import create_app, database_check, kafka_check, redis_check
@@ -21,6 +22,7 @@ from switchyard.common.http.idempotency import IdempotencyStore
 from switchyard.common.messaging import OutboxRelay, create_broker
 from switchyard.common.observability import configure_logging, configure_tracing
 from switchyard.common.observability.tracing import instrument_redis, instrument_sqlalchemy
+from switchyard.common.runtime.asyncapi import asyncapi_handler, declare_published
 from switchyard.common.runtime.settings import ServiceSettings
 
 if TYPE_CHECKING:
@@ -46,8 +48,18 @@ class ServiceRuntime:
     tracer_provider: TracerProvider
     extra_lifespans: list[Callable[[Litestar], Any]] = field(default_factory=list)
 
-    def app(self, route_handlers: Sequence[ControllerRouterHandler], **options: Any) -> Litestar:
-        """The service's Litestar app; its lifespan migrates, then runs the relay and the consumers."""
+    def app(
+        self,
+        route_handlers: Sequence[ControllerRouterHandler],
+        *,
+        produces: Sequence[type[IntegrationEvent]] = (),
+        **options: Any,
+    ) -> Litestar:
+        """The service's Litestar app; its lifespan migrates, then runs the relay and the consumers.
+
+        ``produces`` lists the events the service writes to its outbox, for the AsyncAPI document.
+        """
+        declare_published(self.broker, produces, self.settings.kafka.topic_prefix)
         verifier = None
         if self.settings.jwt.jwks_url:
             verifier = JwksVerifier(
@@ -59,7 +71,12 @@ class ServiceRuntime:
         return create_app(
             service=self.service,
             settings=self.settings.http,
-            route_handlers=route_handlers,
+            route_handlers=[
+                *route_handlers,
+                asyncapi_handler(
+                    self.broker, service=self.service, version=self.settings.telemetry.service_version
+                ),
+            ],
             readiness_checks=[
                 database_check(self.engine),
                 kafka_check(self.broker),
