@@ -7,6 +7,7 @@ in-sync replicas and is idempotent, which also keeps per-partition order across 
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -58,6 +59,9 @@ def create_broker(
         allow_auto_create_topics=False,
         graceful_timeout=graceful_timeout,
         middlewares=[KafkaTelemetryMiddleware(tracer_provider=tracer_provider)],
+        # A plain stdlib logger, so its lines go through the process's structlog JSON chain
+        # instead of FastStream's own coloured console handler.
+        logger=logging.getLogger("faststream"),
         serializer=MsgSpecSerializer(),
         **producer_options(settings),
     )
