@@ -3,7 +3,8 @@
     .venv/bin/python bench/outbox_relay.py [--events 20000] [--rounds 3]
 
 Environment: BENCH_DATABASE_URL (a server where the bench may create a database; default
-the dev PostgreSQL), BENCH_KAFKA (bootstrap servers; default the dev broker).
+the local stack's PostgreSQL, so run `make up` first), BENCH_KAFKA (bootstrap servers; default the
+local stack's broker).
 
 (a) relay: N events are committed to the outbox in one transaction while the relay idles
     (leading, producer connected); the clock runs from that commit until the relay has
@@ -21,6 +22,7 @@ import os
 import statistics
 import time
 import uuid
+from pathlib import Path
 
 import asyncpg
 from sqlalchemy import MetaData, make_url
@@ -36,9 +38,20 @@ from switchyard.common.db import (
 )
 from switchyard.common.messaging import KafkaSettings, OutboxRelay, create_producer, ensure_topics
 from switchyard.common.messaging.topics import delete_topics
+from switchyard.common.testing.infrastructure import read_local_stack
 
-DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:55432/postgres")
-KAFKA = os.environ.get("BENCH_KAFKA", "127.0.0.1:59092")
+
+def _targets() -> tuple[str, str]:
+    """PostgreSQL server URL and Kafka bootstrap: BENCH_* variables, else the running local stack."""
+    database, kafka = os.environ.get("BENCH_DATABASE_URL"), os.environ.get("BENCH_KAFKA")
+    if database and kafka:
+        return database, kafka
+    stack = read_local_stack(
+        Path(os.environ.get("SWITCHYARD_STACK_DIR") or Path(__file__).parents[1] / ".stack")
+    )
+    return database or stack.database_url, kafka or stack.kafka_bootstrap
+
+
 BATCH_SIZE = 1000  # the relay's default batch
 
 
@@ -92,14 +105,15 @@ async def _raw_round(kafka: KafkaSettings, topic: str, rows: list[tuple[str, str
 
 
 async def main(events: int, rounds: int) -> None:
+    server_url, bootstrap = _targets()
     run = uuid.uuid4().hex[:8]
     database = f"sy_bench_{run}"
-    kafka = KafkaSettings(bootstrap_servers=KAFKA, topic_prefix=f"bench{run}-")
+    kafka = KafkaSettings(bootstrap_servers=bootstrap, topic_prefix=f"bench{run}-")
     raw_topic = kafka.topic("bench.raw.v1")
     topics = [kafka.topic(UserCreated.TOPIC), raw_topic]
-    admin = await asyncpg.connect(asyncpg_dsn(DATABASE_URL))
+    admin = await asyncpg.connect(asyncpg_dsn(server_url))
     await admin.execute(f'CREATE DATABASE "{database}"')
-    url = make_url(DATABASE_URL).set(database=database).render_as_string(hide_password=False)
+    url = make_url(server_url).set(database=database).render_as_string(hide_password=False)
     engine = create_engine(DatabaseSettings(url=url))
     relay = OutboxRelay(database_url=url, kafka=kafka, service="bench", batch_size=BATCH_SIZE)
     try:

@@ -6,7 +6,6 @@ import asyncio
 import io
 import json
 import logging
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
@@ -34,8 +33,6 @@ from switchyard.common.http import (
 from switchyard.common.observability import configure_logging
 
 pytestmark = pytest.mark.integration
-
-REDIS_URL = os.environ.get("SWITCHYARD_TEST_REDIS_URL", "redis://127.0.0.1:56379/5")
 
 
 def asgi_transport(app: Litestar) -> httpx.ASGITransport:
@@ -259,8 +256,8 @@ async def test_liveness_ignores_dependencies() -> None:
     assert response.json() == {"status": "live"}
 
 
-async def test_readiness_is_200_when_every_check_passes() -> None:
-    redis = Redis.from_url(REDIS_URL)
+async def test_readiness_is_200_when_every_check_passes(redis_url: str) -> None:
+    redis = Redis.from_url(redis_url)
     try:
         async with serve(build([redis_check(redis)])) as ready_client:
             response = await ready_client.get("/health/ready")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from faststream.kafka import KafkaBroker
 from redis.asyncio import Redis
@@ -13,17 +11,11 @@ from switchyard.common.http import database_check, kafka_check, redis_check, run
 
 pytestmark = pytest.mark.integration
 
-REDIS_URL = os.environ.get("SWITCHYARD_TEST_REDIS_URL", "redis://127.0.0.1:56379/5")
-KAFKA = os.environ.get("SWITCHYARD_TEST_KAFKA", "127.0.0.1:59092")
-DATABASE_URL = os.environ.get(
-    "SWITCHYARD_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:55432/postgres"
-)
 
-
-async def test_all_dependencies_up() -> None:
-    engine = create_async_engine(DATABASE_URL)
-    redis = Redis.from_url(REDIS_URL)
-    broker = KafkaBroker(KAFKA)
+async def test_all_dependencies_up(database_server_url: str, redis_url: str, kafka_bootstrap: str) -> None:
+    engine = create_async_engine(database_server_url)
+    redis = Redis.from_url(redis_url)
+    broker = KafkaBroker(kafka_bootstrap)
     await broker.connect()
     try:
         checks = [database_check(engine), kafka_check(broker), redis_check(redis)]
@@ -39,7 +31,7 @@ async def test_all_dependencies_up() -> None:
 async def test_unreachable_dependencies_are_down() -> None:
     engine = create_async_engine("postgresql+asyncpg://postgres@127.0.0.1:1/postgres")
     redis = Redis(host="127.0.0.1", port=1)
-    broker = KafkaBroker(KAFKA)  # never connected: it cannot answer
+    broker = KafkaBroker("127.0.0.1:1")  # never connected: it cannot answer
     try:
         checks = [database_check(engine), kafka_check(broker, timeout_s=0.5), redis_check(redis)]
         results = await run_readiness_checks(checks, timeout_s=2)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 
 import httpx
@@ -22,11 +21,6 @@ from switchyard.common.http import HttpSettings, create_app
 from switchyard.common.observability import instrument_redis, instrument_sqlalchemy
 
 pytestmark = pytest.mark.integration
-
-REDIS_URL = os.environ.get("SWITCHYARD_TEST_REDIS_URL", "redis://127.0.0.1:56379/5")
-DATABASE_URL = os.environ.get(
-    "SWITCHYARD_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:55432/postgres"
-)
 
 
 def asgi_transport(app: Litestar) -> httpx.ASGITransport:
@@ -94,8 +88,8 @@ async def test_probes_and_scrapes_are_not_traced(
 
 
 @pytest.fixture
-async def redis() -> AsyncIterator[Redis]:
-    client = Redis.from_url(REDIS_URL)
+async def redis(redis_url: str) -> AsyncIterator[Redis]:
+    client = Redis.from_url(redis_url)
     yield client
     await client.aclose()
 
@@ -122,8 +116,10 @@ async def test_redis_commands_become_spans_inside_the_request_span(
     assert command.parent.span_id == server.context.span_id
 
 
-async def test_sql_statements_become_spans(provider: TracerProvider, exporter: InMemorySpanExporter) -> None:
-    engine = create_async_engine(DATABASE_URL)
+async def test_sql_statements_become_spans(
+    provider: TracerProvider, exporter: InMemorySpanExporter, database_server_url: str
+) -> None:
+    engine = create_async_engine(database_server_url)
     instrument_sqlalchemy(engine, tracer_provider=provider)
     try:
         async with engine.connect() as connection:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,8 +18,6 @@ from redis.asyncio import Redis
 from switchyard.common.http import PROBLEM_JSON, HttpSettings, IdempotencyStore, create_app
 
 pytestmark = pytest.mark.integration
-
-REDIS_URL = os.environ.get("SWITCHYARD_TEST_REDIS_URL", "redis://127.0.0.1:56379/5")
 
 
 def asgi_transport(app: Litestar) -> httpx.ASGITransport:
@@ -71,8 +68,8 @@ class Handlers:
 
 
 @pytest.fixture
-async def redis() -> AsyncIterator[Redis]:
-    client = Redis.from_url(REDIS_URL)
+async def redis(redis_url: str) -> AsyncIterator[Redis]:
+    client = Redis.from_url(redis_url)
     yield client
     await client.aclose()
 

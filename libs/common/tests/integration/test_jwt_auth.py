@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import os
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -25,8 +24,6 @@ from switchyard.common.http import PROBLEM_JSON, HttpSettings, Principal, create
 from switchyard.common.http.auth import JwksCache, JwksVerifier, KeysUnavailable, TokenRejected, deny_token_id
 
 pytestmark = pytest.mark.integration
-
-REDIS_URL = os.environ.get("SWITCHYARD_TEST_REDIS_URL", "redis://127.0.0.1:56379/5")
 
 
 def asgi_transport(app: Litestar) -> httpx.ASGITransport:
@@ -77,8 +74,8 @@ def signing_key(jwks_endpoint: JwksEndpoint) -> OKPKey:
 
 
 @pytest.fixture
-async def redis() -> AsyncIterator[Redis]:
-    client = Redis.from_url(REDIS_URL)
+async def redis(redis_url: str) -> AsyncIterator[Redis]:
+    client = Redis.from_url(redis_url)
     yield client
     await client.aclose()
 

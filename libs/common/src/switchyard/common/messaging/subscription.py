@@ -62,7 +62,8 @@ def subscribe[E: IntegrationEvent, U: SqlAlchemyUnitOfWork](
     )
     subscriber = broker.subscriber(
         kafka.topic(event_type.TOPIC),
-        group_id=consumer_name,
+        # Prefixed like the topics, so parallel stacks and test runs on one broker never share a group.
+        group_id=kafka.topic(consumer_name),
         ack_policy=AckPolicy.MANUAL,
         # A new group starts from the beginning: events published before its first start count.
         auto_offset_reset="earliest",

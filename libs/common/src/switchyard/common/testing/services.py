@@ -1,0 +1,190 @@
+"""Running a service under test: in-process (its lifespan in the test's event loop) or as a process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from litestar import Litestar
+
+from switchyard.common.db import DatabaseSettings
+from switchyard.common.http import HttpSettings
+from switchyard.common.messaging import KafkaSettings
+from switchyard.common.observability import TelemetrySettings
+from switchyard.common.runtime import ServiceSettings
+from switchyard.common.runtime.settings import JwtSettings, LogSettings, RedisSettings
+
+# Values that load as valid settings but reach nothing: what a settings-only check needs.
+_UNREACHABLE_ENVIRONMENT = {
+    "DATABASE_URL": "postgresql+asyncpg://nobody@127.0.0.1:9/nothing",
+    "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9",
+    "REDIS_URL": "redis://127.0.0.1:9/0",
+    "HTTP_PORT": "9",
+}
+
+
+def service_settings(*, database_url: str, kafka: KafkaSettings, redis_url: str) -> ServiceSettings:
+    """Settings of a service under test: its own database, the test's Kafka prefix, no exporting."""
+    return ServiceSettings(
+        database=DatabaseSettings(url=database_url, pool_size=3),
+        kafka=kafka,
+        redis=RedisSettings(url=redis_url),
+        http=HttpSettings(),
+        telemetry=TelemetrySettings(deployment_environment="test"),
+        log=LogSettings(level="INFO"),
+        jwt=JwtSettings(),
+    )
+
+
+def service_environment(settings: ServiceSettings, *, port: int) -> dict[str, str]:
+    """The environment variables under which ``python -m switchyard.<name>`` loads ``settings``."""
+    return {
+        "DATABASE_URL": settings.database.url,
+        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka.bootstrap_servers,
+        "KAFKA_TOPIC_PREFIX": settings.kafka.topic_prefix,
+        "REDIS_URL": settings.redis.url,
+        "HTTP_HOST": "127.0.0.1",
+        "HTTP_PORT": str(port),
+        "LOG_LEVEL": settings.log.level,
+        "OTEL_DEPLOYMENT_ENVIRONMENT": settings.telemetry.deployment_environment,
+    }
+
+
+@asynccontextmanager
+async def running_app(
+    app: Litestar, *, base_url: str = "http://testserver"
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Run ``app``'s lifespan (migrations, relay, consumers) in this event loop and talk to it over ASGI.
+
+    Unlike ``litestar.testing.AsyncTestClient``, which serves the app from another thread's event
+    loop, everything the app opens shares the test's loop, so the test may use it alongside.
+    """
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def lifespan() -> None:
+        # One task enters and leaves the lifespan: its anyio task group refuses to be left from
+        # another task, which is what happens when a pytest fixture sets up and tears down.
+        async with app.lifespan():
+            started.set()
+            await stop.wait()
+
+    task = asyncio.create_task(lifespan(), name="switchyard-test-app-lifespan")
+    waiter = asyncio.create_task(started.wait())
+    await asyncio.wait([task, waiter], return_when=asyncio.FIRST_COMPLETED)
+    waiter.cancel()
+    if task.done():
+        task.result()  # startup failed: raise its error here
+        raise RuntimeError("the app's lifespan ended during startup")
+    # httpx types the ASGI app more loosely than Litestar declares it.
+    transport = httpx.ASGITransport(app)  # type: ignore[arg-type]
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
+            yield client
+    finally:
+        stop.set()
+        await task
+
+
+@dataclass
+class ServiceProcess:
+    """A service started as ``python -m switchyard.<service>``; output goes to ``log``."""
+
+    service: str
+    base_url: str
+    process: asyncio.subprocess.Process
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    async def stop(self, within: float = 25.0) -> int:
+        """SIGTERM, then SIGKILL after ``within`` seconds; the exit status."""
+        if self.process.returncode is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                async with asyncio.timeout(within):
+                    await self.process.wait()
+            except TimeoutError:
+                self.process.kill()
+                await self.process.wait()
+        return int(self.process.returncode or 0)
+
+
+async def start_service_process(
+    service: str, settings: ServiceSettings, *, log: Path, ready_within: float = 30.0
+) -> ServiceProcess:
+    """Start the service and return once ``GET /health/ready`` answers 200."""
+    port = free_port()
+    with log.open("wb") as output:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            f"switchyard.{service}",
+            env={**os.environ, **service_environment(settings, port=port)},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    started = ServiceProcess(service, f"http://127.0.0.1:{port}", process, log)
+    try:
+        await _wait_ready(started, ready_within)
+    except BaseException:
+        await started.stop(within=5.0)
+        raise
+    return started
+
+
+async def _wait_ready(started: ServiceProcess, within: float) -> None:
+    async with httpx.AsyncClient(base_url=started.base_url, timeout=2.0) as client:
+        try:
+            async with asyncio.timeout(within):
+                while True:
+                    if started.process.returncode is not None:
+                        raise RuntimeError(
+                            f"{started.service} exited with {started.process.returncode}:\n{started.output()}"
+                        )
+                    with contextlib.suppress(httpx.TransportError):
+                        if (await client.get("/health/ready")).status_code == 200:
+                            return
+                    await asyncio.sleep(0.1)
+        except TimeoutError:
+            raise TimeoutError(f"{started.service} not ready within {within}s:\n{started.output()}") from None
+
+
+def run_service_module(
+    service: str, environment: Mapping[str, str | None], *, timeout: float = 30.0
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m switchyard.<service>`` to completion with otherwise valid, unreachable settings.
+
+    ``environment`` overrides those settings; a ``None`` value unsets the variable.
+    """
+    env = {"PATH": os.environ.get("PATH", ""), **_UNREACHABLE_ENVIRONMENT}
+    for name, value in environment.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return subprocess.run(
+        [sys.executable, "-m", f"switchyard.{service}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

@@ -1,0 +1,33 @@
+"""A fake unit of work for the ingest handlers: onboarded users in a dict."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import pytest
+
+from switchyard.ingest.domain.model import OnboardedUser
+
+
+class FakeOnboardedUserRepository:
+    def __init__(self) -> None:
+        self.rows: dict[UUID, OnboardedUser] = {}
+
+    async def add(self, user: OnboardedUser) -> None:
+        # Mirrors ON CONFLICT DO NOTHING: the first record of a user stays.
+        self.rows.setdefault(user.user_id, user)
+
+    async def get(self, user_id: UUID) -> OnboardedUser | None:
+        return self.rows.get(user_id)
+
+
+class FakeIngestUnitOfWork:
+    """What the handlers touch; transactions are the subscriber's concern, not the handler's."""
+
+    def __init__(self) -> None:
+        self.onboarded = FakeOnboardedUserRepository()
+
+
+@pytest.fixture
+def uow() -> FakeIngestUnitOfWork:
+    return FakeIngestUnitOfWork()

@@ -1,0 +1,32 @@
+"""A fake unit of work for the notifications handlers: deliveries in a list."""
+
+from __future__ import annotations
+
+import pytest
+
+from switchyard.notifications.domain.model import Delivery
+
+
+class FakeDeliveryRepository:
+    def __init__(self) -> None:
+        self.rows: list[Delivery] = []
+
+    async def add(self, delivery: Delivery) -> bool:
+        # Mirrors the table's unique constraint on (source_event_id, template).
+        key = (delivery.source_event_id, delivery.template)
+        if any((row.source_event_id, row.template) == key for row in self.rows):
+            return False
+        self.rows.append(delivery)
+        return True
+
+
+class FakeNotificationsUnitOfWork:
+    """What the handlers touch; transactions are the subscriber's concern, not the handler's."""
+
+    def __init__(self) -> None:
+        self.deliveries = FakeDeliveryRepository()
+
+
+@pytest.fixture
+def uow() -> FakeNotificationsUnitOfWork:
+    return FakeNotificationsUnitOfWork()
