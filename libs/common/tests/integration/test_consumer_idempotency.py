@@ -7,7 +7,6 @@ import uuid
 from collections.abc import Callable
 
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient
 from faststream.kafka import KafkaBroker
 from prometheus_client import REGISTRY
 from sqlalchemy import Table, func, insert, select
@@ -23,6 +22,7 @@ from switchyard.common.messaging import (
     dead_letter_topic,
     subscribe,
 )
+from switchyard.common.testing import committed_offsets
 
 pytestmark = pytest.mark.integration
 
@@ -53,14 +53,8 @@ def _consumed(consumer_name: str, outcome: str) -> float:
     return REGISTRY.get_sample_value("switchyard_events_consumed_total", labels) or 0.0
 
 
-async def _committed_offsets(kafka: KafkaSettings, group: str) -> int:
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.servers)
-    await admin.start()
-    try:
-        offsets = await admin.list_consumer_group_offsets(group)
-    finally:
-        await admin.close()
-    return sum(max(o.offset, 0) for o in offsets.values())
+async def _committed(kafka: KafkaSettings, consumer: str) -> int:
+    return await committed_offsets(kafka, consumer, kafka.topic(UserCreated.TOPIC))
 
 
 async def _run_consumer(
@@ -114,7 +108,7 @@ async def test_same_event_delivered_twice_has_one_effect(
     assert len(calls) == 1
     assert _consumed(consumer_name, "processed") == 1
     assert await _effects(uow_factory, effects_table) == 1
-    assert await _committed_offsets(messaging_kafka, consumer_name) == 2
+    assert await _committed(messaging_kafka, consumer_name) == 2
 
 
 async def test_event_interrupted_mid_handler_is_redelivered(
@@ -138,7 +132,7 @@ async def test_event_interrupted_mid_handler_is_redelivered(
     broker = await _run_consumer(messaging_kafka, uow_factory, on_user_created, consumer_name)
     try:
         await asyncio.wait_for(entered.wait(), 30)
-        assert await _committed_offsets(messaging_kafka, consumer_name) == 0
+        assert await _committed(messaging_kafka, consumer_name) == 0
     finally:
         await broker.stop()  # cancels the stuck handler after the graceful timeout
     assert await _effects(uow_factory, effects_table) == 0
@@ -151,7 +145,7 @@ async def test_event_interrupted_mid_handler_is_redelivered(
         await broker.stop()
 
     assert await _effects(uow_factory, effects_table) == 1
-    assert await _committed_offsets(messaging_kafka, consumer_name) == 1
+    assert await _committed(messaging_kafka, consumer_name) == 1
 
 
 async def test_transient_failures_are_retried_in_fresh_transactions(

@@ -28,12 +28,15 @@ async def isolated_topics(bootstrap_servers: str) -> AsyncIterator[KafkaSettings
         await delete_topics(settings, topics)
 
 
-async def committed_offsets(kafka: KafkaSettings, group: str, topic: str) -> int:
-    """Sum over ``topic``'s partitions of ``group``'s committed offsets: records it is done with."""
+async def committed_offsets(kafka: KafkaSettings, consumer: str, topic: str) -> int:
+    """Sum over ``topic``'s partitions of a consumer's committed offsets: records it is done with.
+
+    ``consumer`` is the name given to ``subscribe``; its Kafka group carries the topic prefix.
+    """
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka.servers, client_id="switchyard-tests")
     await admin.start()
     try:
-        offsets = await admin.list_consumer_group_offsets(group)
+        offsets = await admin.list_consumer_group_offsets(kafka.topic(consumer))
     finally:
         await admin.close()
     return sum(max(meta.offset, 0) for partition, meta in offsets.items() if partition.topic == topic)
