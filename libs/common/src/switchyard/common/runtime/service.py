@@ -14,12 +14,12 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from switchyard.common.contracts import IntegrationEvent
-from switchyard.common.db import create_engine, create_session_factory
+from switchyard.common.db import SqlAlchemyUnitOfWork, create_engine, create_session_factory
 from switchyard.common.db.migrations import upgrade_to_head
 from switchyard.common.http import create_app, database_check, kafka_check, redis_check
 from switchyard.common.http.auth.verifier import JwksVerifier
 from switchyard.common.http.idempotency import IdempotencyStore
-from switchyard.common.messaging import OutboxRelay, create_broker
+from switchyard.common.messaging import EventHandler, OutboxRelay, create_broker, subscribe
 from switchyard.common.observability import configure_logging, configure_tracing
 from switchyard.common.observability.tracing import instrument_redis, instrument_sqlalchemy
 from switchyard.common.runtime.asyncapi import asyncapi_handler, declare_published
@@ -87,6 +87,22 @@ class ServiceRuntime:
             idempotency=IdempotencyStore(self.redis, service=self.service),
             tracer_provider=self.tracer_provider,
             **options,
+        )
+
+    def subscribe[E: IntegrationEvent, U: SqlAlchemyUnitOfWork](
+        self,
+        event_type: type[E],
+        handler: EventHandler[E, U],
+        uow_factory: Callable[[async_sessionmaker[AsyncSession]], U],
+    ) -> None:
+        """Consume ``event_type`` with ``handler``, each event in its own unit of work."""
+        subscribe(
+            self.broker,
+            event_type,
+            handler,
+            service=self.service,
+            kafka=self.settings.kafka,
+            uow_factory=lambda: uow_factory(self.session_factory),
         )
 
     @asynccontextmanager

@@ -6,7 +6,6 @@ from switchyard.auth.domain.commands import EraseAccount
 from switchyard.auth.service_layer import handlers
 from switchyard.auth.service_layer.unit_of_work import AuthUnitOfWork
 from switchyard.common.contracts import Envelope, UserDeleted
-from switchyard.common.messaging import subscribe
 from switchyard.common.runtime import ServiceRuntime
 
 
@@ -15,11 +14,4 @@ async def on_user_deleted(event: UserDeleted, _envelope: Envelope, uow: AuthUnit
 
 
 def subscribe_all(runtime: ServiceRuntime) -> None:
-    subscribe(
-        runtime.broker,
-        UserDeleted,
-        on_user_deleted,
-        service=runtime.service,
-        kafka=runtime.settings.kafka,
-        uow_factory=lambda: AuthUnitOfWork(runtime.session_factory),
-    )
+    runtime.subscribe(UserDeleted, on_user_deleted, AuthUnitOfWork)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from switchyard.common.contracts import Envelope, UserCreated
-from switchyard.common.messaging import subscribe
 from switchyard.common.runtime import ServiceRuntime
 from switchyard.ingest.domain.commands import RecordOnboardedUser
 from switchyard.ingest.service_layer import handlers
@@ -15,11 +14,4 @@ async def on_user_created(event: UserCreated, _envelope: Envelope, uow: IngestUn
 
 
 def subscribe_all(runtime: ServiceRuntime) -> None:
-    subscribe(
-        runtime.broker,
-        UserCreated,
-        on_user_created,
-        service=runtime.service,
-        kafka=runtime.settings.kafka,
-        uow_factory=lambda: IngestUnitOfWork(runtime.session_factory),
-    )
+    runtime.subscribe(UserCreated, on_user_created, IngestUnitOfWork)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from switchyard.common.contracts import AccountRegistered, Envelope
-from switchyard.common.messaging import subscribe
 from switchyard.common.runtime import ServiceRuntime
 from switchyard.notifications.domain.commands import QueueEmail
 from switchyard.notifications.service_layer import handlers
@@ -21,11 +20,4 @@ async def on_account_registered(
 
 
 def subscribe_all(runtime: ServiceRuntime) -> None:
-    subscribe(
-        runtime.broker,
-        AccountRegistered,
-        on_account_registered,
-        service=runtime.service,
-        kafka=runtime.settings.kafka,
-        uow_factory=lambda: NotificationsUnitOfWork(runtime.session_factory),
-    )
+    runtime.subscribe(AccountRegistered, on_account_registered, NotificationsUnitOfWork)

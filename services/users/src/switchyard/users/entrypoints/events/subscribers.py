@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from switchyard.common.contracts import AccountRegistered, Envelope
-from switchyard.common.messaging import subscribe
 from switchyard.common.runtime import ServiceRuntime
 from switchyard.users.domain.commands import CreateProfile
 from switchyard.users.service_layer import handlers
@@ -22,11 +21,4 @@ async def on_account_registered(event: AccountRegistered, _envelope: Envelope, u
 
 
 def subscribe_all(runtime: ServiceRuntime) -> None:
-    subscribe(
-        runtime.broker,
-        AccountRegistered,
-        on_account_registered,
-        service=runtime.service,
-        kafka=runtime.settings.kafka,
-        uow_factory=lambda: UsersUnitOfWork(runtime.session_factory),
-    )
+    runtime.subscribe(AccountRegistered, on_account_registered, UsersUnitOfWork)
