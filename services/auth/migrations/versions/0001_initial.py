@@ -7,7 +7,7 @@ Revises:
 import sqlalchemy as sa
 from alembic import op
 
-from switchyard.common.db.migrations import create_messaging_tables_v1
+from switchyard.common.db.migrations import create_messaging_tables_v1, drop_messaging_tables_v1
 
 revision = "0001"
 down_revision = None
@@ -30,5 +30,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("accounts")
-    op.drop_table("processed_events")
-    op.drop_table("outbox")
+    drop_messaging_tables_v1(op.get_bind())

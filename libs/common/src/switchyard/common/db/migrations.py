@@ -82,3 +82,12 @@ def create_messaging_tables_v1(connection: Connection) -> None:
     metadata = MetaData()
     add_messaging_tables(metadata)
     metadata.create_all(connection)
+
+
+def drop_messaging_tables_v1(connection: Connection) -> None:
+    """Undo :func:`create_messaging_tables_v1`."""
+    from switchyard.common.db.tables import add_messaging_tables
+
+    metadata = MetaData()
+    add_messaging_tables(metadata)
+    metadata.drop_all(connection)
