@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 import asyncpg
 import pytest
 
+from switchyard.common.testing.infrastructure import local_stack_dir, read_local_stack
+
 SERVICES = ("auth", "users", "notifications", "ingest")
 
 pytestmark = pytest.mark.integration
@@ -23,14 +25,15 @@ def _secrets(stack_dir: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def stack() -> tuple[str, int, dict[str, str]]:
-    stack_dir = os.environ.get("SWITCHYARD_STACK_DIR")
-    admin_url = os.environ.get("SWITCHYARD_TEST_DATABASE_URL")
-    if not stack_dir or not admin_url:
-        pytest.skip("needs the local stack: run through `make test` (sets SWITCHYARD_STACK_DIR)")
+    """The local stack's database server and secrets; no stack is a failure, not a skip."""
+    stack_dir = local_stack_dir()
+    if not (stack_dir / "secrets.env").exists():
+        pytest.fail(f"no local stack at {stack_dir}: run `make up` (or `make test`)")
+    admin_url = os.environ.get("SWITCHYARD_TEST_DATABASE_URL") or read_local_stack(stack_dir).database_url
     parts = urlsplit(admin_url)
     assert parts.hostname
     assert parts.port
-    return parts.hostname, parts.port, _secrets(Path(stack_dir))
+    return parts.hostname, parts.port, _secrets(stack_dir)
 
 
 async def _connect(stack: tuple[str, int, dict[str, str]], service: str, database: str) -> asyncpg.Connection:

@@ -32,6 +32,8 @@ ENV_DATABASE_URL = "SWITCHYARD_TEST_DATABASE_URL"
 ENV_KAFKA = "SWITCHYARD_TEST_KAFKA"
 ENV_REDIS_URL = "SWITCHYARD_TEST_REDIS_URL"
 ENV_STACK_DIR = "SWITCHYARD_STACK_DIR"
+# libs/common/src/switchyard/common/testing/ -> the repository root.
+_CHECKOUT = Path(__file__).resolve().parents[6]
 
 STACK_HOST = "127.0.0.1"
 STACK_SUPERUSER = "postgres"
@@ -117,6 +119,12 @@ def docker_available(environ: Mapping[str, str]) -> bool:
         except OSError:
             return False
     return True
+
+
+def local_stack_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """``SWITCHYARD_STACK_DIR``, else the ``.stack`` folder of this checkout (editable install)."""
+    env = os.environ if environ is None else environ
+    return Path(env.get(ENV_STACK_DIR) or _CHECKOUT / ".stack")
 
 
 def read_local_stack(stack_dir: Path) -> Infrastructure:
