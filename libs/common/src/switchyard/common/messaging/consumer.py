@@ -26,6 +26,7 @@ from switchyard.common.contracts import (
 )
 from switchyard.common.db.unit_of_work import SqlAlchemyUnitOfWork
 from switchyard.common.messaging.dead_letter_publisher import DeadLetterPublisher, Record
+from switchyard.common.messaging.failures import is_infrastructure_error
 from switchyard.common.messaging.metrics import EVENTS_CONSUMED
 from switchyard.common.messaging.retry import RetryPolicy
 
@@ -84,6 +85,10 @@ class IdempotentConsumer[E: IntegrationEvent, U: SqlAlchemyUnitOfWork]:
                 return await self._dead_letter(record, exc)
             except Exception as exc:
                 if not self.retry.retries_left(attempt):
+                    if is_infrastructure_error(exc):
+                        # Our own database (or another dependency) is down: the event is fine, so
+                        # it is redelivered once the dependency is back instead of dead-lettered.
+                        raise
                     return await self._dead_letter(record, exc)
                 delay = self.retry.delay(attempt)
                 log.warning(

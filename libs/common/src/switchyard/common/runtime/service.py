@@ -109,9 +109,9 @@ class ServiceRuntime:
     async def _lifespan(self, _app: Litestar) -> AsyncIterator[None]:
         await upgrade_to_head(self.engine, self.root)
         log.info("migrations applied", service=self.service)
-        await self.relay.start()
-        await self.broker.start()
         try:
+            await self.relay.start()
+            await self.broker.start()
             yield
         finally:
             await self.broker.stop()
