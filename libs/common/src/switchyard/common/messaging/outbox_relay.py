@@ -28,6 +28,8 @@ log = structlog.get_logger()
 
 RELAY_BACKOFF = RetryPolicy(max_attempts=1, base_delay=0.5, max_delay=30.0)
 _BACKLOG_REFRESH_SECONDS = 1.0
+# Under steady load, how often the relay drains and rescans for rows that committed late.
+_RESCAN_SECONDS = 2.0
 _PRODUCER_STOP_TIMEOUT = 5.0
 
 
@@ -52,6 +54,7 @@ class OutboxRelay:
         self._backoff = backoff
         self._failures = 0
         self._backlog_checked_at = float("-inf")
+        self._scanned_from_start_at = 0.0
         self._ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.relayed = 0
@@ -150,13 +153,31 @@ class OutboxRelay:
                 await self._remove_relayed(connection, await in_flight.acknowledged())
                 return
             await self._report_backlog(connection, idle=not rows and not after)
-            if rows:
+            if rows and self._rescan_due(after):
+                # A row whose transaction committed after higher ids were read sits behind the
+                # cursor; under steady load the cursor never returns to it, so now and then drain
+                # what is in flight (it must not be read again) and scan from the start.
+                if in_flight is not None:
+                    acknowledged = await in_flight.acknowledged()
+                    await self._remove_relayed(connection, acknowledged)
+                    if len(acknowledged) < len(in_flight.rows):
+                        return
+                    in_flight = None
+                after = 0
+            elif rows:
                 after = rows[-1].id
             elif after:
                 after = 0
             else:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(connection.wake.wait(), self._poll_interval)
+
+    def _rescan_due(self, after: int) -> bool:
+        now = asyncio.get_running_loop().time()
+        if after == 0:
+            self._scanned_from_start_at = now
+            return False
+        return now - self._scanned_from_start_at >= _RESCAN_SECONDS
 
     async def _remove_relayed(self, connection: OutboxConnection, rows: list[OutboxRow]) -> None:
         if rows:
