@@ -12,6 +12,8 @@ from sqlalchemy import MetaData, pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from switchyard.common.db.tables import add_messaging_tables
+
 # Any constant works; it only has to be the same for every replica of a service.
 _MIGRATION_LOCK_ID = 0x5357_4D49
 
@@ -77,17 +79,15 @@ def create_messaging_tables_v1(connection: Connection) -> None:
     Versioned by name: a later change to those tables gets its own function and migration,
     so a migration that already ran never changes meaning.
     """
-    from switchyard.common.db.tables import add_messaging_tables
-
-    metadata = MetaData()
-    add_messaging_tables(metadata)
-    metadata.create_all(connection)
+    _messaging_metadata_v1().create_all(connection)
 
 
 def drop_messaging_tables_v1(connection: Connection) -> None:
     """Undo :func:`create_messaging_tables_v1`."""
-    from switchyard.common.db.tables import add_messaging_tables
+    _messaging_metadata_v1().drop_all(connection)
 
+
+def _messaging_metadata_v1() -> MetaData:
     metadata = MetaData()
     add_messaging_tables(metadata)
-    metadata.drop_all(connection)
+    return metadata
