@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,7 +46,6 @@ class ServiceRuntime:
     redis: Redis
     relay: OutboxRelay
     tracer_provider: TracerProvider
-    extra_lifespans: list[Callable[[Litestar], Any]] = field(default_factory=list)
 
     def app(
         self,
@@ -82,7 +81,7 @@ class ServiceRuntime:
                 kafka_check(self.broker),
                 redis_check(self.redis),
             ],
-            lifespan=[self._lifespan, *self.extra_lifespans],
+            lifespan=[self._lifespan],
             verifier=verifier,
             idempotency=IdempotencyStore(self.redis, service=self.service),
             tracer_provider=self.tracer_provider,
