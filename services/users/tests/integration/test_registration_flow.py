@@ -14,9 +14,6 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchyard.auth.bootstrap import bootstrap as auth_app
-from switchyard.auth.domain.commands import RegisterAccount
-from switchyard.auth.service_layer.handlers import register_account
-from switchyard.auth.service_layer.unit_of_work import AuthUnitOfWork
 from switchyard.common.contracts import AccountRegistered, UserCreated, decode_envelope, decode_event_as
 from switchyard.common.db.tables import OUTBOX, PROCESSED_EVENTS
 from switchyard.common.messaging import KafkaSettings, dead_letter_topic
@@ -49,20 +46,21 @@ async def test_registration_creates_one_profile_one_user_created_and_one_deliver
     make_service_settings, make_database, start_app, kafka_settings: KafkaSettings, read_topic, wait_until
 ):
     auth, users, notifications = [await make_service_settings() for _ in range(3)]
+    clients = []
     for bootstrap, settings in ((auth_app, auth), (users_app, users), (notifications_app, notifications)):
         client = await start_app(bootstrap(settings))
         assert (await client.get("/health/ready")).status_code == 200
-    auth_db, users_db, notifications_db = (
-        make_database.sessions(s.database.url) for s in (auth, users, notifications)
-    )
-    account_id = uuid.uuid4()
-
-    async with AuthUnitOfWork(auth_db) as uow:
-        command = RegisterAccount(
-            account_id=account_id, email="Ada@Example.com", username=f"ada-{account_id.hex[:8]}"
-        )
-        await register_account(command, uow)
-        await uow.commit()
+        clients.append(client)
+    users_db, notifications_db = (make_database.sessions(s.database.url) for s in (users, notifications))
+    username = f"ada-{uuid.uuid4().hex[:8]}"
+    body = {
+        "email": "Ada@Example.com",
+        "username": username,
+        "password": "amber falcon drifts over quiet harbor",
+    }
+    response = await clients[0].post("/register", json=body)
+    assert response.status_code == 201, response.text
+    account_id = uuid.UUID(response.json()["id"])
 
     async def users_done() -> bool:
         # The relay deletes an outbox row once Kafka acknowledged it: UserCreated is on its topic.

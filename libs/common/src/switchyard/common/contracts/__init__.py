@@ -1,6 +1,16 @@
 """Integration events: the envelope, one module per producing service, and the catalog."""
 
-from switchyard.common.contracts.auth import AccountRegistered
+from switchyard.common.contracts.auth import (
+    AccountLocked,
+    AccountRegistered,
+    DuplicateRegistrationAttempted,
+    EmailVerificationRequested,
+    EmailVerified,
+    ImportRowProcessed,
+    InvitationIssued,
+    PasswordChanged,
+    PasswordResetRequested,
+)
 from switchyard.common.contracts.base import IntegrationEvent
 from switchyard.common.contracts.catalog import (
     EVENT_TYPES,
@@ -12,18 +22,36 @@ from switchyard.common.contracts.catalog import (
     to_envelope,
 )
 from switchyard.common.contracts.envelope import Envelope, decode_envelope, encode_envelope
-from switchyard.common.contracts.ingest import ImportCompleted
-from switchyard.common.contracts.users import UserCreated, UserDeleted
+from switchyard.common.contracts.ingest import ImportCompleted, ImportRowSubmitted
+from switchyard.common.contracts.users import (
+    UserCreated,
+    UserDeactivated,
+    UserDeleted,
+    UserReactivated,
+    UserRoleChanged,
+)
 
 __all__ = [
     "EVENT_TYPES",
+    "AccountLocked",
     "AccountRegistered",
+    "DuplicateRegistrationAttempted",
+    "EmailVerificationRequested",
+    "EmailVerified",
     "Envelope",
     "ImportCompleted",
+    "ImportRowProcessed",
+    "ImportRowSubmitted",
     "IntegrationEvent",
+    "InvitationIssued",
+    "PasswordChanged",
+    "PasswordResetRequested",
     "UnknownEventType",
     "UserCreated",
+    "UserDeactivated",
     "UserDeleted",
+    "UserReactivated",
+    "UserRoleChanged",
     "catalog_topics",
     "decode_envelope",
     "decode_event",

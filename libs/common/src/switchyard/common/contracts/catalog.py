@@ -8,16 +8,44 @@ from uuid import UUID
 
 import msgspec
 
-from switchyard.common.contracts.auth import AccountRegistered
+from switchyard.common.contracts.auth import (
+    AccountLocked,
+    AccountRegistered,
+    DuplicateRegistrationAttempted,
+    EmailVerificationRequested,
+    EmailVerified,
+    ImportRowProcessed,
+    InvitationIssued,
+    PasswordChanged,
+    PasswordResetRequested,
+)
 from switchyard.common.contracts.base import IntegrationEvent
 from switchyard.common.contracts.envelope import Envelope
-from switchyard.common.contracts.ingest import ImportCompleted
-from switchyard.common.contracts.users import UserCreated, UserDeleted
+from switchyard.common.contracts.ingest import ImportCompleted, ImportRowSubmitted
+from switchyard.common.contracts.users import (
+    UserCreated,
+    UserDeactivated,
+    UserDeleted,
+    UserReactivated,
+    UserRoleChanged,
+)
 
 EVENT_TYPES: tuple[type[IntegrationEvent], ...] = (
     AccountRegistered,
+    EmailVerificationRequested,
+    EmailVerified,
+    PasswordResetRequested,
+    PasswordChanged,
+    AccountLocked,
+    DuplicateRegistrationAttempted,
+    InvitationIssued,
+    ImportRowProcessed,
     UserCreated,
+    UserRoleChanged,
+    UserDeactivated,
+    UserReactivated,
     UserDeleted,
+    ImportRowSubmitted,
     ImportCompleted,
 )
 

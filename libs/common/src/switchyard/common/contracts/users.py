@@ -21,6 +21,38 @@ class UserCreated(IntegrationEvent, frozen=True, kw_only=True):
     role: str
 
 
+class UserRoleChanged(IntegrationEvent, frozen=True, kw_only=True):
+    """An admin changed a user's role; tokens issued from now on carry it."""
+
+    TYPE: ClassVar[str] = "users.role-changed"
+    VERSION: ClassVar[int] = 1
+    KEY: ClassVar[str] = "user_id"
+
+    user_id: UUID
+    role: str
+    previous_role: str
+
+
+class UserDeactivated(IntegrationEvent, frozen=True, kw_only=True):
+    """An admin deactivated a user: sessions end and logins are refused."""
+
+    TYPE: ClassVar[str] = "users.user-deactivated"
+    VERSION: ClassVar[int] = 1
+    KEY: ClassVar[str] = "user_id"
+
+    user_id: UUID
+
+
+class UserReactivated(IntegrationEvent, frozen=True, kw_only=True):
+    """A deactivated user may log in again."""
+
+    TYPE: ClassVar[str] = "users.user-reactivated"
+    VERSION: ClassVar[int] = 1
+    KEY: ClassVar[str] = "user_id"
+
+    user_id: UUID
+
+
 class UserDeleted(IntegrationEvent, frozen=True, kw_only=True):
     """A user was deleted; consumers drop what they hold about them."""
 

@@ -2,6 +2,7 @@
 
 from switchyard.common.http.app import create_app
 from switchyard.common.http.auth import (
+    CurrentPrincipal,
     JwksVerifier,
     Principal,
     deny_token_id,
@@ -23,6 +24,7 @@ from switchyard.common.http.settings import HttpSettings
 __all__ = [
     "PROBLEM_JSON",
     "REQUEST_ID_HEADER",
+    "CurrentPrincipal",
     "HttpSettings",
     "IdempotencyStore",
     "JwksVerifier",

@@ -1,13 +1,14 @@
 """Telling an outage of the service's own database from a message that can never succeed.
 
-Only the database counts: without it nothing can be recorded, so the event is redelivered
-later. Other dependencies (a mail server, say) fail inside a handler whose own retries and
-dead letters are the right answer.
+The service's database and Redis count: without them nothing can be recorded (or revoked), so
+the event is redelivered later. Other dependencies (a mail server, say) fail inside a handler
+whose own retries and dead letters are the right answer.
 """
 
 from __future__ import annotations
 
 import asyncpg
+import redis.exceptions
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
@@ -19,11 +20,13 @@ _INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.PostgresConnectionError,
     asyncpg.CannotConnectNowError,
     asyncpg.InterfaceError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
 )
 
 
 def is_infrastructure_error(error: BaseException) -> bool:
-    """True when ``error`` (or what caused it) means the database is down, not that the event is bad."""
+    """True when ``error`` (or its cause) means the database or Redis is down, not that the event is bad."""
     seen: BaseException | None = error
     while seen is not None:
         if isinstance(seen, _INFRASTRUCTURE_ERRORS):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -52,15 +52,18 @@ class ServiceRuntime:
         route_handlers: Sequence[ControllerRouterHandler],
         *,
         produces: Sequence[type[IntegrationEvent]] = (),
+        verifier: JwksVerifier | None = None,
+        lifespan: Sequence[Callable[[Litestar], AbstractAsyncContextManager[Any]]] = (),
         **options: Any,
     ) -> Litestar:
         """The service's Litestar app; its lifespan migrates, then runs the relay and the consumers.
 
         ``produces`` lists the events the service writes to its outbox, for the AsyncAPI document.
+        Bearer tokens are checked by ``verifier``, else against ``JWKS_URL`` when that is set.
+        ``lifespan`` hooks run after migrations, inside the relay and consumers.
         """
         declare_published(self.broker, produces, self.settings.kafka.topic_prefix)
-        verifier = None
-        if self.settings.jwt.jwks_url:
+        if verifier is None and self.settings.jwt.jwks_url:
             verifier = JwksVerifier(
                 self.settings.jwt.jwks_url,
                 self.settings.jwt.jwt_issuer,
@@ -81,7 +84,7 @@ class ServiceRuntime:
                 kafka_check(self.broker),
                 redis_check(self.redis),
             ],
-            lifespan=[self._lifespan],
+            lifespan=[self._lifespan, *lifespan],
             verifier=verifier,
             idempotency=IdempotencyStore(self.redis, service=self.service),
             tracer_provider=self.tracer_provider,

@@ -2,34 +2,71 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import RowMapping, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchyard.auth.adapters.orm import accounts
 from switchyard.auth.domain.model import Account
+
+_COLUMNS = tuple(c.name for c in accounts.columns)
+
+
+def _account(row: RowMapping) -> Account:
+    return Account(**{name: row[name] for name in _COLUMNS})
+
+
+def _values(account: Account) -> dict[str, Any]:
+    return {name: getattr(account, name) for name in _COLUMNS}
 
 
 class AccountRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def get(self, account_id: UUID) -> Account | None:
-        row = (await self._session.execute(select(accounts).where(accounts.c.id == account_id))).first()
-        return None if row is None else Account(**row._asdict())
+    async def get(self, account_id: UUID, *, for_update: bool = False) -> Account | None:
+        query = select(accounts).where(accounts.c.id == account_id)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self._session.execute(query)).mappings().first()
+        return None if row is None else _account(row)
 
-    async def add(self, account: Account) -> None:
-        await self._session.execute(
-            insert(accounts).values(
-                id=account.id,
-                email=account.email,
-                username=account.username,
-                full_name=account.full_name,
-                email_verified=account.email_verified,
-                created_at=account.created_at,
-            )
+    async def find_by_login(self, login: str) -> Account | None:
+        """By email or username (both stored lower-case)."""
+        query = select(accounts).where(or_(accounts.c.email == login, accounts.c.username == login))
+        row = (await self._session.execute(query)).mappings().first()
+        return None if row is None else _account(row)
+
+    async def taken(self, *, email: str, username: str) -> tuple[UUID | None, UUID | None]:
+        """Ids of the accounts holding ``email`` and ``username``, if any."""
+        query = select(accounts.c.id, accounts.c.email, accounts.c.username).where(
+            or_(accounts.c.email == email, accounts.c.username == username)
         )
+        by_email = by_username = None
+        for row in (await self._session.execute(query)).all():
+            if row.email == email:
+                by_email = row.id
+            if row.username == username:
+                by_username = row.id
+        return by_email, by_username
 
-    async def delete(self, account_id: UUID) -> None:
-        await self._session.execute(delete(accounts).where(accounts.c.id == account_id))
+    async def add(self, account: Account) -> bool:
+        """Insert; False (nothing written) when the id, email or username already exists."""
+        statement = pg_insert(accounts).values(**_values(account)).on_conflict_do_nothing()
+        result = await self._session.execute(statement)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def save(self, account: Account) -> None:
+        values = _values(account)
+        del values["id"]
+        await self._session.execute(update(accounts).where(accounts.c.id == account.id).values(**values))
+
+    async def delete(self, account_id: UUID) -> bool:
+        result = await self._session.execute(delete(accounts).where(accounts.c.id == account_id))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def count(self) -> int:
+        return int((await self._session.execute(select(func.count()).select_from(accounts))).scalar_one())

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
+from switchyard.users.domain.model import Role
+
 
 @dataclass(frozen=True, slots=True)
 class CreateProfile:
@@ -13,3 +15,4 @@ class CreateProfile:
     username: str
     full_name: str | None
     email_verified: bool
+    role: Role = Role.USER

@@ -19,6 +19,7 @@ async def create_profile(command: CreateProfile, uow: UsersUnitOfWork) -> Profil
         username=command.username,
         full_name=command.full_name,
         email_verified=command.email_verified,
+        role=command.role,
     )
     await uow.profiles.add(profile)
     uow.add_event(

@@ -1,7 +1,13 @@
 """Verifying the auth service's access tokens and guarding routes by role."""
 
-from switchyard.common.http.auth.denylist import deny_token_id, denylist_key, is_token_id_denied
-from switchyard.common.http.auth.jwks import JwksCache, KeysUnavailable, parse_jwks
+from switchyard.common.http.auth.denylist import (
+    deny_session,
+    deny_token_id,
+    denylist_key,
+    is_token_denied,
+    is_token_id_denied,
+)
+from switchyard.common.http.auth.jwks import JwksCache, KeysUnavailable, PublicKey, parse_jwks
 from switchyard.common.http.auth.middleware import (
     AuthenticationMiddleware,
     authenticated_principal,
@@ -9,20 +15,32 @@ from switchyard.common.http.auth.middleware import (
     requires_authentication,
     requires_roles,
 )
-from switchyard.common.http.auth.principal import Principal, principal_from_claims
-from switchyard.common.http.auth.verifier import DEFAULT_ALGORITHMS, JwksVerifier, TokenRejected
+from switchyard.common.http.auth.principal import CurrentPrincipal, Principal, principal_from_claims
+from switchyard.common.http.auth.verifier import (
+    DEFAULT_ALGORITHMS,
+    DenylistUnavailable,
+    JwksVerifier,
+    KeySource,
+    TokenRejected,
+)
 
 __all__ = [
     "DEFAULT_ALGORITHMS",
     "AuthenticationMiddleware",
+    "CurrentPrincipal",
+    "DenylistUnavailable",
     "JwksCache",
     "JwksVerifier",
+    "KeySource",
     "KeysUnavailable",
     "Principal",
+    "PublicKey",
     "TokenRejected",
     "authenticated_principal",
+    "deny_session",
     "deny_token_id",
     "denylist_key",
+    "is_token_denied",
     "is_token_id_denied",
     "parse_jwks",
     "principal_from_claims",

@@ -1,4 +1,8 @@
-"""Revoked access-token ids in Redis: auth writes them at logout, every verifier reads them."""
+"""Revoked access tokens in Redis: auth writes them, every verifier reads them.
+
+A token is refused when its ``jti`` is denied (that one token) or its ``sid`` is (every token of
+an ended session).
+"""
 
 from __future__ import annotations
 
@@ -10,12 +14,17 @@ if TYPE_CHECKING:
     from redis.asyncio import Redis
 
 DENYLIST_PREFIX = "switchyard:denylist:jti:"
+SESSION_DENYLIST_PREFIX = "switchyard:denylist:sid:"
 # Verifiers accept tokens a little past ``exp`` (clock leeway), so entries outlive the token by this much.
 DENYLIST_MARGIN_S = 60
 
 
 def denylist_key(token_id: str) -> str:
     return f"{DENYLIST_PREFIX}{token_id}"
+
+
+def session_denylist_key(session_id: str) -> str:
+    return f"{SESSION_DENYLIST_PREFIX}{session_id}"
 
 
 def denylist_ttl(expires_at: float, *, now: float, margin_s: int = DENYLIST_MARGIN_S) -> int:
@@ -40,5 +49,20 @@ async def deny_token_id(
         await redis.set(denylist_key(token_id), b"1", ex=ttl)
 
 
+async def deny_session(
+    redis: Redis, session_id: str, *, ttl_s: int, margin_s: int = DENYLIST_MARGIN_S
+) -> None:
+    """Refuse every access token of session ``session_id`` for ``ttl_s`` (the access-token lifetime)."""
+    await redis.set(session_denylist_key(session_id), b"1", ex=ttl_s + margin_s)
+
+
 async def is_token_id_denied(redis: Redis, token_id: str) -> bool:
     return bool(await redis.exists(denylist_key(token_id)))
+
+
+async def is_token_denied(redis: Redis, *, token_id: str | None, session_id: str | None) -> bool:
+    """One round trip for both checks."""
+    keys = [denylist_key(token_id)] if token_id else []
+    if session_id:
+        keys.append(session_denylist_key(session_id))
+    return bool(keys) and bool(await redis.exists(*keys))

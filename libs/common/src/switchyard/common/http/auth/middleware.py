@@ -51,7 +51,10 @@ class AuthenticationMiddleware(ASGIMiddleware):
                 except TokenRejected as exc:
                     failure = exc.reason
                 except KeysUnavailable:
-                    raise ProblemError(503, None, "Access tokens cannot be verified right now.") from None
+                    # Fail closed: without keys or the denylist no token is trusted.
+                    raise ProblemError(
+                        503, None, "Access tokens cannot be verified right now.", headers={"Retry-After": "5"}
+                    ) from None
         scope["user"], scope["auth"] = principal, failure
         if principal is not None:
             with structlog.contextvars.bound_contextvars(user_id=principal.subject):

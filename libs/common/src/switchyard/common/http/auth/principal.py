@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import msgspec
+from litestar.di import NamedDependency
 
 
 class Principal(msgspec.Struct, frozen=True, kw_only=True):
@@ -41,3 +42,7 @@ def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
         token_id=token_id if isinstance(token_id, str) else None,
         expires_at=int(expires_at) if isinstance(expires_at, int | float) else None,
     )
+
+
+# Handler parameter ``principal: CurrentPrincipal``: the verified caller (401 without a valid token).
+CurrentPrincipal = NamedDependency[Principal]

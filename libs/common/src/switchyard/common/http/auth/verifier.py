@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from joserfc import jws, jwt
 from joserfc.errors import ExpiredTokenError, JoseError
 from joserfc.jwt import JWTClaimsRegistry
+from redis.exceptions import RedisError
 
-from switchyard.common.http.auth.denylist import is_token_id_denied
-from switchyard.common.http.auth.jwks import JwksCache, JwksSource
+from switchyard.common.http.auth.denylist import is_token_denied
+from switchyard.common.http.auth.jwks import JwksCache, JwksSource, KeysUnavailable, PublicKey
 from switchyard.common.http.auth.principal import Principal, principal_from_claims
 
 if TYPE_CHECKING:
@@ -20,6 +21,16 @@ if TYPE_CHECKING:
 # "Ed25519" is the RFC 9864 name of what older issuers call "EdDSA".
 DEFAULT_ALGORITHMS = ("Ed25519", "EdDSA", "ES256")
 _MAX_TOKEN_BYTES = 8192
+
+
+class KeySource(Protocol):
+    """Where verification keys come from: the JWKS over HTTP, or (in auth itself) its key store."""
+
+    async def key_for(self, kid: str) -> PublicKey | None: ...
+
+
+class DenylistUnavailable(KeysUnavailable):
+    """Redis cannot be asked whether the token was revoked, so it is not trusted (fail closed)."""
 
 
 class TokenRejected(Exception):
@@ -43,7 +54,7 @@ class JwksVerifier:
 
     def __init__(
         self,
-        jwks_url: str,
+        jwks_url: str | None,
         issuer: str,
         audience: str,
         algorithms: Sequence[str] = DEFAULT_ALGORITHMS,
@@ -52,10 +63,15 @@ class JwksVerifier:
         cache: JwksCache | None = None,
         denylist: Redis | None = None,
         clock: Callable[[], float] = time.time,
+        keys: KeySource | None = None,
     ) -> None:
         self.algorithms = _pinned(algorithms)
         self.issuer, self.audience, self.leeway_s = issuer, audience, leeway_s
-        self.keys = JwksSource(jwks_url, cache=cache or JwksCache())
+        if keys is None:
+            if not jwks_url:
+                raise ValueError("a JWKS URL or a key source is required")
+            keys = JwksSource(jwks_url, cache=cache or JwksCache())
+        self.keys: KeySource = keys
         self.denylist = denylist
         self.clock = clock
 
@@ -78,12 +94,15 @@ class JwksVerifier:
         except (JoseError, ValueError):
             raise TokenRejected("invalid token") from None
         principal = principal_from_claims(claims)
-        if (
-            self.denylist is not None
-            and principal.token_id is not None
-            and await is_token_id_denied(self.denylist, principal.token_id)
-        ):
-            raise TokenRejected("token revoked")
+        if self.denylist is not None:
+            try:
+                denied = await is_token_denied(
+                    self.denylist, token_id=principal.token_id, session_id=principal.session_id
+                )
+            except RedisError as exc:
+                raise DenylistUnavailable("the token denylist (Redis) is unreachable") from exc
+            if denied:
+                raise TokenRejected("token revoked")
         return principal
 
     @staticmethod

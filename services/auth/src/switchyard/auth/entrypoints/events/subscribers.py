@@ -2,16 +2,61 @@
 
 from __future__ import annotations
 
-from switchyard.auth.domain.commands import EraseAccount
-from switchyard.auth.service_layer import handlers
+from switchyard.auth.domain.commands import (
+    ChangeRole,
+    DeactivateAccount,
+    EraseAccount,
+    InviteAccount,
+    ReactivateAccount,
+)
+from switchyard.auth.service_layer import account_sync, invitations
+from switchyard.auth.service_layer.context import AuthContext
 from switchyard.auth.service_layer.unit_of_work import AuthUnitOfWork
-from switchyard.common.contracts import Envelope, UserDeleted
+from switchyard.common.contracts import (
+    Envelope,
+    ImportRowSubmitted,
+    UserDeactivated,
+    UserDeleted,
+    UserReactivated,
+    UserRoleChanged,
+)
 from switchyard.common.runtime import ServiceRuntime
 
 
-async def on_user_deleted(event: UserDeleted, _envelope: Envelope, uow: AuthUnitOfWork) -> None:
-    await handlers.erase_account(EraseAccount(account_id=event.user_id), uow)
+def subscribe_all(runtime: ServiceRuntime, ctx: AuthContext) -> None:
+    """Session ids are denied in Redis before the transaction commits: if the commit then fails the
+    event is redelivered, and denying twice is harmless."""
 
+    async def on_user_role_changed(event: UserRoleChanged, _envelope: Envelope, uow: AuthUnitOfWork) -> None:
+        await account_sync.change_role(ChangeRole(account_id=event.user_id, role=event.role), uow)
 
-def subscribe_all(runtime: ServiceRuntime) -> None:
+    async def on_user_deactivated(event: UserDeactivated, _envelope: Envelope, uow: AuthUnitOfWork) -> None:
+        revoked = await account_sync.deactivate_account(DeactivateAccount(account_id=event.user_id), uow)
+        await ctx.denylist.deny(revoked)
+
+    async def on_user_reactivated(event: UserReactivated, _envelope: Envelope, uow: AuthUnitOfWork) -> None:
+        await account_sync.reactivate_account(ReactivateAccount(account_id=event.user_id), uow)
+
+    async def on_user_deleted(event: UserDeleted, _envelope: Envelope, uow: AuthUnitOfWork) -> None:
+        revoked = await account_sync.erase_account(EraseAccount(account_id=event.user_id), uow)
+        await ctx.denylist.deny(revoked)
+
+    async def on_import_row_submitted(
+        event: ImportRowSubmitted, _envelope: Envelope, uow: AuthUnitOfWork
+    ) -> None:
+        command = InviteAccount(
+            import_id=event.import_id,
+            row_number=event.row_number,
+            email=event.email,
+            username=event.username,
+            full_name=event.full_name,
+            role=event.role,
+            notify=event.notify,
+        )
+        await invitations.invite_account(command, ctx, uow)
+
+    runtime.subscribe(UserRoleChanged, on_user_role_changed, AuthUnitOfWork)
+    runtime.subscribe(UserDeactivated, on_user_deactivated, AuthUnitOfWork)
+    runtime.subscribe(UserReactivated, on_user_reactivated, AuthUnitOfWork)
     runtime.subscribe(UserDeleted, on_user_deleted, AuthUnitOfWork)
+    runtime.subscribe(ImportRowSubmitted, on_import_row_submitted, AuthUnitOfWork)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from switchyard.common.contracts import AccountRegistered, Envelope
 from switchyard.common.runtime import ServiceRuntime
 from switchyard.users.domain.commands import CreateProfile
+from switchyard.users.domain.model import Role
 from switchyard.users.service_layer import handlers
 from switchyard.users.service_layer.unit_of_work import UsersUnitOfWork
 
@@ -16,6 +17,7 @@ async def on_account_registered(event: AccountRegistered, _envelope: Envelope, u
         username=event.username,
         full_name=event.full_name,
         email_verified=event.email_verified,
+        role=Role(event.role),
     )
     await handlers.create_profile(command, uow)
 

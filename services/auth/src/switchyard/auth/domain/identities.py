@@ -1,0 +1,32 @@
+"""Rules for the names an account is known by: email and username (pure, shared with ingest)."""
+
+from __future__ import annotations
+
+import re
+
+from switchyard.auth.domain.errors import InvalidInput
+
+USERNAME_PATTERN = re.compile(r"[a-z0-9_.-]{3,32}")
+# Deliberately loose (RFC 5321 lengths, one @, a dot in the domain); the verification email is the real test.
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
+MAX_EMAIL_LENGTH = 254
+
+
+def normalize_email(raw: str) -> str:
+    """Trimmed and lower-cased, as stored and compared; raises InvalidInput when it is not an address."""
+    email = raw.strip().lower()
+    if len(email) > MAX_EMAIL_LENGTH or not _EMAIL.fullmatch(email):
+        raise InvalidInput("email", "Not a valid email address.")
+    return email
+
+
+def normalize_username(raw: str) -> str:
+    """Trimmed and lower-cased; 3-32 characters of a-z, 0-9, '_', '.', '-'."""
+    username = raw.strip().lower()
+    if not USERNAME_PATTERN.fullmatch(username):
+        raise InvalidInput("username", "Username must be 3-32 characters of a-z, 0-9, '_', '.' or '-'.")
+    return username
+
+
+def looks_like_email(login: str) -> bool:
+    return "@" in login

@@ -1,0 +1,58 @@
+"""The auth service's own settings (``AUTH_*``), beside the ones every service shares."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated
+
+import msgspec
+
+from switchyard.common.settings import load_settings
+
+_Seconds = Annotated[int, msgspec.Meta(ge=1)]
+
+
+class AuthSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """Every knob of auth, read from ``AUTH_<NAME>``; the defaults are the secure ones."""
+
+    # NIST SP 800-63B rev. 4: at least 15 for a single-factor password, never below 8.
+    password_min_length: Annotated[int, msgspec.Meta(ge=8, le=64)] = 15
+    password_max_length: Annotated[int, msgspec.Meta(ge=64, le=1024)] = 128
+    # zxcvbn scores 0-4; below this a password is too guessable.
+    password_min_score: Annotated[int, msgspec.Meta(ge=0, le=4)] = 3
+
+    access_token_ttl_s: _Seconds = 15 * 60
+    refresh_token_ttl_s: _Seconds = 30 * 24 * 3600
+    # A rotated refresh token presented again within this many seconds is refused without
+    # revoking the session (a client retrying a lost response); 0 = strict RFC 9700 reuse detection.
+    refresh_reuse_interval_s: Annotated[int, msgspec.Meta(ge=0, le=60)] = 0
+
+    login_max_failures: Annotated[int, msgspec.Meta(ge=1)] = 5
+    login_window_s: _Seconds = 15 * 60
+    login_ip_max_failures: Annotated[int, msgspec.Meta(ge=1)] = 50
+    # First lockout; each further lockout in a day doubles it, up to the window.
+    login_lockout_s: _Seconds = 60
+
+    verification_token_ttl_s: _Seconds = 48 * 3600
+    reset_token_ttl_s: _Seconds = 30 * 60
+    invitation_token_ttl_s: _Seconds = 14 * 24 * 3600
+
+    enumeration_safe_registration: bool = False
+
+    # OWASP Password Storage Cheat Sheet, argon2id: m=19 MiB, t=2, p=1.
+    argon2_memory_kib: Annotated[int, msgspec.Meta(ge=7168)] = 19456
+    argon2_time_cost: Annotated[int, msgspec.Meta(ge=1)] = 2
+    argon2_parallelism: Annotated[int, msgspec.Meta(ge=1)] = 1
+    # Hashes running at once (each holds argon2_memory_kib); 0 = one per CPU.
+    hash_concurrency: Annotated[int, msgspec.Meta(ge=0)] = 0
+
+    signing_key_passphrase: str | None = None
+    # Where clients reach this API (through the gateway), for the RFC 8414 metadata document.
+    public_url: str = "http://localhost:8080/api/v1/auth"
+
+    bootstrap_admin_email: str | None = None
+    bootstrap_admin_password: str | None = None
+
+
+def load_auth_settings(environ: Mapping[str, str] | None = None) -> AuthSettings:
+    return load_settings(AuthSettings, prefix="AUTH_", environ=environ)
