@@ -106,6 +106,7 @@ def up(config: StackConfig, *, only_infra: bool, started: list[str]) -> None:
     _launch(config, creds, [p for p in parts if p.kind != "infra"], started)
     _wait_gateway_routes(config)
     email, password = credentials.admin_login(config, creds)
+    # A terminal gets the password; a log file (CI) only where to find it.
     shown = password if sys.stdout.isatty() else f"BOOTSTRAP_ADMIN_PASSWORD in {config.paths.secrets_file}"
     say(f"gateway: {config.gateway_url}  (e.g. {config.gateway_url}/api/v1/auth/health/ready)")
     say(f"admin login: {email} / {shown}")

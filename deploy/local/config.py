@@ -26,9 +26,10 @@ DEFAULT_PORTS: dict[str, int] = {
 }
 
 # Settings taken from the caller's environment and handed to the services unchanged.
-PASSTHROUGH_PREFIXES = ("OTEL_",)
+# AUTH_* reach the auth service only (see services.service_env).
+PASSTHROUGH_PREFIXES = ("OTEL_", "AUTH_")
 # SMTP_PORT is a stack port (the local mail sink listens on it) and is read like the other ports.
-PASSTHROUGH_NAMES = ("LOG_LEVEL", "SMTP_HOST", "BOOTSTRAP_ADMIN_EMAIL", "BOOTSTRAP_ADMIN_PASSWORD")
+PASSTHROUGH_NAMES = ("LOG_LEVEL", "SMTP_HOST")
 
 HOST = "127.0.0.1"
 DEFAULT_ADMIN_EMAIL = "admin@switchyard.local"

@@ -77,7 +77,7 @@ def load_or_create(config: StackConfig) -> Credentials:
 
 
 def admin_login(config: StackConfig, creds: Credentials) -> tuple[str, str]:
-    """The caller's BOOTSTRAP_ADMIN_* win over the generated password."""
-    email = config.passthrough.get("BOOTSTRAP_ADMIN_EMAIL", DEFAULT_ADMIN_EMAIL)
-    password = config.passthrough.get("BOOTSTRAP_ADMIN_PASSWORD", creds.get("BOOTSTRAP_ADMIN_PASSWORD"))
+    """The caller's AUTH_BOOTSTRAP_ADMIN_* win over the default email and the generated password."""
+    email = config.passthrough.get("AUTH_BOOTSTRAP_ADMIN_EMAIL", DEFAULT_ADMIN_EMAIL)
+    password = config.passthrough.get("AUTH_BOOTSTRAP_ADMIN_PASSWORD", creds.get("BOOTSTRAP_ADMIN_PASSWORD"))
     return email, password

@@ -57,11 +57,13 @@ def service_env(config: StackConfig, creds: Credentials, service: str) -> dict[s
     if service == "notifications":
         env["SMTP_HOST"] = config.passthrough.get("SMTP_HOST", config.host)
         env["SMTP_PORT"] = str(config.port("SMTP_PORT"))
-    # Only auth needs the admin login; the others never see it.
-    for key in ("BOOTSTRAP_ADMIN_EMAIL", "BOOTSTRAP_ADMIN_PASSWORD"):
-        env.pop(key, None)
+    # AUTH_* (the admin login among them) are auth's alone; the others never see them.
+    for key in [k for k in env if k.startswith("AUTH_")]:
+        del env[key]
     if service == "auth":
-        env["BOOTSTRAP_ADMIN_EMAIL"], env["BOOTSTRAP_ADMIN_PASSWORD"] = admin_login(config, creds)
+        env.update({k: v for k, v in config.passthrough.items() if k.startswith("AUTH_")})
+        env["AUTH_BOOTSTRAP_ADMIN_EMAIL"], env["AUTH_BOOTSTRAP_ADMIN_PASSWORD"] = admin_login(config, creds)
+        env.setdefault("AUTH_PUBLIC_URL", f"{config.gateway_url}/api/v1/auth")
     return env
 
 

@@ -46,7 +46,7 @@ def test_secrets_are_generated_once_and_private(tmp_path):
 
 
 def test_admin_login_from_the_caller_wins(tmp_path):
-    config = load_config({"STACK_DIR": str(tmp_path), "BOOTSTRAP_ADMIN_PASSWORD": "given-pw"})
+    config = load_config({"STACK_DIR": str(tmp_path), "AUTH_BOOTSTRAP_ADMIN_PASSWORD": "given-pw"})
     creds = credentials.load_or_create(config)
     assert credentials.admin_login(config, creds) == ("admin@switchyard.local", "given-pw")
 

@@ -1,12 +1,9 @@
 """The running stack's gateway (SWITCHYARD_GATEWAY_URL): its own health and problem+json errors."""
 
-import json
-import os
-
 import httpx
 import pytest
 
-from switchyard.common.testing.infrastructure import local_stack_dir
+from switchyard.common.testing.gateway import Gateway
 
 SERVICE_ROUTES = ("auth", "users", "notifications", "imports")
 
@@ -14,16 +11,8 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def gateway_url() -> str:
-    """SWITCHYARD_GATEWAY_URL, else the local stack's gateway; no stack is a failure, not a skip."""
-    url = os.environ.get("SWITCHYARD_GATEWAY_URL")
-    if url:
-        return url.rstrip("/")
-    recorded = local_stack_dir() / "stack.json"
-    if not recorded.exists():
-        pytest.fail(f"no local stack at {recorded.parent}: run `make up` (or `make test`)")
-    port = json.loads(recorded.read_text())["ports"]["GATEWAY_PORT"]
-    return f"http://127.0.0.1:{port}"
+def gateway_url(gateway: Gateway) -> str:
+    return gateway.url
 
 
 def test_gateway_health(gateway_url):

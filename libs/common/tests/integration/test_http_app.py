@@ -19,6 +19,8 @@ from litestar.exceptions import NotAuthorizedException, ServiceUnavailableExcept
 from litestar.params import FromQuery, JSONBody
 from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from sqlalchemy.exc import OperationalError
 from structlog.testing import capture_logs
 
 from switchyard.common.http import (
@@ -90,12 +92,33 @@ async def unavailable() -> None:
     raise ServiceUnavailableException("pool exhausted at 10.0.0.3")
 
 
+@get("/database-down")
+async def database_down() -> None:
+    raise OperationalError("SELECT 1", {}, ConnectionRefusedError("10.0.0.4:5432 refused"))
+
+
+@get("/redis-down")
+async def redis_down() -> None:
+    raise RedisConnectionError("Error 111 connecting to 10.0.0.5:6379")
+
+
 def build(readiness_checks: list[ReadinessCheck] | None = None, **settings: float) -> Litestar:
     return create_app(
         service="testsvc",
         version="9.9.9",
         settings=HttpSettings(max_body_bytes=256, **settings),  # type: ignore[arg-type]
-        route_handlers=[register, search, noisy, crash, teapot, taken, denied, unavailable],
+        route_handlers=[
+            register,
+            search,
+            noisy,
+            crash,
+            teapot,
+            taken,
+            denied,
+            unavailable,
+            database_down,
+            redis_down,
+        ],
         readiness_checks=readiness_checks or [],
         problems={EmailTaken: maps_to(409, "Email taken")},
     )
@@ -140,6 +163,8 @@ def assert_problem(response: object, status: int) -> dict[str, object]:
         ("GET", "/search?limit=abc", 422),
         ("GET", "/crash", 500),
         ("GET", "/unavailable", 503),
+        ("GET", "/database-down", 503),
+        ("GET", "/redis-down", 503),
     ],
 )
 async def test_every_error_is_a_problem(
@@ -191,6 +216,18 @@ async def test_server_error_detail_from_http_exception_is_not_exposed(
     response = await client.get("/unavailable")
 
     assert "10.0.0.3" not in response.text
+
+
+@pytest.mark.parametrize("path", ["/database-down", "/redis-down"])
+async def test_a_backing_service_outage_is_a_503_to_retry_not_a_500(
+    client: AsyncTestClient[Litestar], path: str
+) -> None:
+    response = await client.get(path)
+
+    body = assert_problem(response, 503)
+    assert response.headers["retry-after"] == "5"
+    assert body["detail"] == "A backing service is unavailable; try again shortly."
+    assert "10.0.0." not in response.text
 
 
 async def test_body_over_the_limit_is_a_413_problem(client: AsyncTestClient[Litestar]) -> None:

@@ -21,7 +21,16 @@ from litestar.di import NamedDependency
 from redis.asyncio import Redis
 
 from switchyard.common.http import PROBLEM_JSON, HttpSettings, Principal, create_app, requires_roles
-from switchyard.common.http.auth import JwksCache, JwksVerifier, KeysUnavailable, TokenRejected, deny_token_id
+from switchyard.common.http.auth import (
+    DenylistUnavailable,
+    JwksCache,
+    JwksVerifier,
+    KeysUnavailable,
+    TokenRejected,
+    deny_session,
+    deny_token_id,
+)
+from switchyard.common.testing.services import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -241,6 +250,30 @@ async def test_denylisted_token_id_is_rejected(
     with pytest.raises(TokenRejected, match="token revoked"):
         await verifier.verify(token)
     assert 300 < await redis.ttl(f"switchyard:denylist:jti:{token_id}") <= 361
+
+
+async def test_a_token_of_an_ended_session_is_rejected(
+    verifier: JwksVerifier, signing_key: OKPKey, redis: Redis
+) -> None:
+    session_id = str(uuid.uuid4())
+    token = mint(signing_key, jti=uuid.uuid4().hex, sid=session_id)
+    assert (await verifier.verify(token)).session_id == session_id
+
+    await deny_session(redis, session_id, ttl_s=300)
+
+    with pytest.raises(TokenRejected, match="token revoked"):
+        await verifier.verify(token)
+    assert 300 < await redis.ttl(f"switchyard:denylist:sid:{session_id}") <= 361
+
+
+async def test_an_unreachable_denylist_fails_closed(signing_key: OKPKey, jwks_endpoint: JwksEndpoint) -> None:
+    unreachable = Redis.from_url(f"redis://127.0.0.1:{free_port()}/0")
+    verifier = JwksVerifier(jwks_endpoint.url, ISSUER, AUDIENCE, denylist=unreachable)
+    try:
+        with pytest.raises(DenylistUnavailable):
+            await verifier.verify(mint(signing_key, jti=uuid.uuid4().hex))
+    finally:
+        await unreachable.aclose()
 
 
 async def test_unreachable_jwks_means_keys_unavailable() -> None:

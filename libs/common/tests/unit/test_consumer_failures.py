@@ -7,6 +7,7 @@ from typing import Any
 
 import asyncpg
 import pytest
+import redis.exceptions
 from aiokafka import ConsumerRecord
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -31,6 +32,8 @@ def _wrapped(cause: BaseException) -> RuntimeError:
         asyncpg.CannotConnectNowError("starting up"),
         _wrapped(asyncpg.ConnectionDoesNotExistError("connection was closed")),
         DBAPIError("SELECT 1", {}, Exception("gone"), connection_invalidated=True),
+        redis.exceptions.ConnectionError("Error 111 connecting to localhost:6379"),
+        _wrapped(redis.exceptions.TimeoutError("Timeout reading from socket")),
     ],
 )
 def test_database_outages_are_infrastructure_errors(error: BaseException) -> None:

@@ -7,7 +7,10 @@ from typing import Annotated
 
 import msgspec
 
-from switchyard.common.settings import load_settings
+from switchyard.auth.domain.errors import InvalidInput
+from switchyard.auth.domain.identities import normalize_email
+from switchyard.auth.domain.passwords import PasswordPolicy, check_password
+from switchyard.common.settings import SettingsError, load_settings
 
 _Seconds = Annotated[int, msgspec.Meta(ge=1)]
 
@@ -53,6 +56,31 @@ class AuthSettings(msgspec.Struct, frozen=True, kw_only=True):
     bootstrap_admin_email: str | None = None
     bootstrap_admin_password: str | None = None
 
+    @property
+    def password_policy(self) -> PasswordPolicy:
+        return PasswordPolicy(
+            min_length=self.password_min_length,
+            max_length=self.password_max_length,
+            min_score=self.password_min_score,
+        )
+
 
 def load_auth_settings(environ: Mapping[str, str] | None = None) -> AuthSettings:
-    return load_settings(AuthSettings, prefix="AUTH_", environ=environ)
+    """Read ``AUTH_*``; a bad value, or a bootstrap admin login auth would refuse, raises SettingsError."""
+    settings = load_settings(AuthSettings, prefix="AUTH_", environ=environ)
+    _check_bootstrap_admin(settings)
+    return settings
+
+
+def _check_bootstrap_admin(settings: AuthSettings) -> None:
+    email, password = settings.bootstrap_admin_email, settings.bootstrap_admin_password
+    if not email or not password:
+        return
+    try:
+        normalize_email(email)
+    except InvalidInput as exc:
+        raise SettingsError("AUTH_BOOTSTRAP_ADMIN_EMAIL", str(exc)) from None
+    try:
+        check_password(password, settings.password_policy, user_inputs=(email,))
+    except InvalidInput as exc:
+        raise SettingsError("AUTH_BOOTSTRAP_ADMIN_PASSWORD", str(exc)) from None

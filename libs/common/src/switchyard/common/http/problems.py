@@ -16,6 +16,8 @@ from litestar.plugins.problem_details import (
 )
 from opentelemetry import trace
 
+from switchyard.common.messaging.failures import is_infrastructure_error
+
 PROBLEM_JSON = "application/problem+json"
 ABOUT_BLANK = "about:blank"
 
@@ -109,6 +111,12 @@ def _from_http_exception(exc: HTTPException) -> ProblemError:
 
 
 def _from_unexpected(exc: Exception) -> ProblemError:
+    if is_infrastructure_error(exc):
+        # The database or Redis is down: the client did nothing wrong and may retry.
+        _log.warning("dependency_unavailable", error=repr(exc))
+        return ProblemError(
+            503, None, "A backing service is unavailable; try again shortly.", headers={"Retry-After": "5"}
+        )
     _log.error("unhandled_exception", exc_info=exc)
     trace.get_current_span().record_exception(exc)
     return ProblemError(500, None, "An unexpected error occurred.")

@@ -4,7 +4,8 @@ Session: ``infrastructure`` (see :mod:`.infrastructure`) and its parts ``databas
 ``kafka_bootstrap``, ``redis_url``; a test requesting any of them fails (never skips) when no
 infrastructure answers. Per test: ``make_database``, ``kafka_settings``, ``read_topic``,
 ``wait_until``, ``make_service_settings``, ``start_app`` (in-process) and ``start_service``
-(a real process). Everything a test creates is removed after it.
+(a real process). End-to-end: ``gateway`` (the running stack's gateway and admin login).
+Everything a test creates is removed after it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from switchyard.common.messaging import KafkaSettings
 from switchyard.common.messaging.topic_reader import read_topic as read_whole_topic
 from switchyard.common.runtime import ServiceSettings
 from switchyard.common.testing.databases import DatabaseFactory
+from switchyard.common.testing.gateway import Gateway, resolve_gateway
 from switchyard.common.testing.infrastructure import (
     Infrastructure,
     InfrastructureUnavailable,
@@ -54,6 +56,15 @@ def infrastructure(pytestconfig: pytest.Config) -> Iterator[Infrastructure]:
             return
     # Outside the handler, so the report shows the message alone, not a chained traceback.
     pytest.fail(problem, pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def gateway() -> Gateway:
+    """The running stack's gateway (end-to-end tests); no stack is a failure, not a skip."""
+    try:
+        return resolve_gateway()
+    except InfrastructureUnavailable as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="session")

@@ -137,7 +137,7 @@ def read_local_stack(stack_dir: Path) -> Infrastructure:
             f"or set {ENV_DATABASE_URL}, {ENV_KAFKA} and {ENV_REDIS_URL}."
         )
     ports = json.loads(recorded.read_text())["ports"]
-    password = _read_env_file(secrets).get("POSTGRES_PASSWORD", "")
+    password = read_env_file(secrets).get("POSTGRES_PASSWORD", "")
     credentials = f"{STACK_SUPERUSER}:{password}" if password else STACK_SUPERUSER
     return Infrastructure(
         database_url=f"postgresql+asyncpg://{credentials}@{STACK_HOST}:{ports['POSTGRES_PORT']}/postgres",
@@ -147,7 +147,7 @@ def read_local_stack(stack_dir: Path) -> Infrastructure:
     )
 
 
-def _read_env_file(path: Path) -> dict[str, str]:
+def read_env_file(path: Path) -> dict[str, str]:
     values = {}
     for line in path.read_text().splitlines():
         name, sep, value = line.partition("=")

@@ -26,6 +26,8 @@ ALGORITHM = "ES256"
 # Longer than the active-key cache and any sane clock skew.
 PUBLICATION_MARGIN = timedelta(minutes=2)
 _ACTIVE_CACHE_S = 10.0
+# Tokens naming unknown kids cost at most one key lookup per interval, however many arrive.
+_UNKNOWN_KID_INTERVAL_S = 1.0
 
 
 def _new_private_key() -> ec.EllipticCurvePrivateKey:
@@ -46,6 +48,7 @@ class SigningKeys:
         self._private: dict[str, ECKey] = {}
         self._public: dict[str, ECKey] = {}
         self._active: tuple[str, float] | None = None
+        self._published_at = -_UNKNOWN_KID_INTERVAL_S
 
     async def ensure_active(self) -> str:
         """The signing key's kid, creating the first key if there is none (safe across replicas)."""
@@ -90,12 +93,11 @@ class SigningKeys:
 
     async def key_for(self, kid: str) -> ECKey | None:
         """Auth verifying its own tokens: the published key ``kid`` (KeySource of the common verifier)."""
-        if kid not in self._public:
-            published = {k["kid"]: k for k in (await self.jwks())["keys"]}
-            if kid not in published:
-                return None
-            self._public[kid] = ECKey.import_key(published[kid])
-        return self._public[kid]
+        if kid not in self._public and time.monotonic() - self._published_at >= _UNKNOWN_KID_INTERVAL_S:
+            self._published_at = time.monotonic()
+            for jwk in (await self.jwks())["keys"]:
+                self._public.setdefault(jwk["kid"], ECKey.import_key(jwk))
+        return self._public.get(kid)
 
     async def _cached_active_kid(self) -> str:
         now = time.monotonic()
