@@ -30,8 +30,4 @@ class AuthContext:
 
     @property
     def policy(self) -> PasswordPolicy:
-        return PasswordPolicy(
-            min_length=self.settings.password_min_length,
-            max_length=self.settings.password_max_length,
-            min_score=self.settings.password_min_score,
-        )
+        return self.settings.password_policy
