@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -85,3 +85,14 @@ def exit_on_settings_error(program: str, *, write: Callable[[str], Any] | None =
     except SettingsError as exc:
         (write or sys.stderr.write)(f"{program}: bad setting {exc}\n")
         raise SystemExit(2) from None
+
+
+def redacted_repr(settings: msgspec.Struct, secrets: Collection[str]) -> str:
+    """A settings struct's repr with the values of ``secrets`` replaced, so printing it leaks nothing."""
+
+    def show(name: str) -> str:
+        value = getattr(settings, name)
+        return "***" if name in secrets and value is not None else repr(value)
+
+    fields = ", ".join(f"{name}={show(name)}" for name in settings.__struct_fields__)
+    return f"{type(settings).__name__}({fields})"

@@ -10,7 +10,7 @@ import msgspec
 from switchyard.auth.domain.errors import InvalidInput
 from switchyard.auth.domain.identities import normalize_email
 from switchyard.auth.domain.passwords import PasswordPolicy, check_password
-from switchyard.common.settings import SettingsError, load_settings
+from switchyard.common.settings import SettingsError, load_settings, redacted_repr
 
 _Seconds = Annotated[int, msgspec.Meta(ge=1)]
 
@@ -55,6 +55,9 @@ class AuthSettings(msgspec.Struct, frozen=True, kw_only=True):
 
     bootstrap_admin_email: str | None = None
     bootstrap_admin_password: str | None = None
+
+    def __repr__(self) -> str:
+        return redacted_repr(self, ("signing_key_passphrase", "bootstrap_admin_password"))
 
     @property
     def password_policy(self) -> PasswordPolicy:

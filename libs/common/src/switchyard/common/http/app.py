@@ -61,10 +61,10 @@ def create_app(
     With ``idempotency``, POSTs sending ``Idempotency-Key`` are replayed (see idempotency_middleware).
     """
     stack: list[Middleware] = []
-    all_dependencies: dict[str, Provide] = {}
+    # Without a verifier no token is ever accepted, so routes needing a principal answer 401.
+    all_dependencies: dict[str, Provide] = {"principal": Provide(provide_principal)}
     if verifier is not None:
         stack.append(AuthenticationMiddleware(verifier))
-        all_dependencies["principal"] = Provide(provide_principal)
     if idempotency is not None:
         stack.append(IdempotencyMiddleware(idempotency))
     stack.extend(middleware)

@@ -110,6 +110,11 @@ def _from_http_exception(exc: HTTPException) -> ProblemError:
     return ProblemError(status, None, exc.detail, headers=exc.headers)
 
 
+def _from_undecodable(_exc: UnicodeDecodeError) -> ProblemError:
+    # msgspec raises this, not a DecodeError, for a JSON body that is not UTF-8; Litestar lets it through.
+    return ProblemError(400, None, "The request body is not valid UTF-8.")
+
+
 def _from_unexpected(exc: Exception) -> ProblemError:
     if is_infrastructure_error(exc):
         # The database or Redis is down: the client did nothing wrong and may retry.
@@ -130,6 +135,7 @@ def problem_details_plugin(
         Exception: _from_unexpected,
         HTTPException: _from_http_exception,
         ValidationException: _from_validation,
+        UnicodeDecodeError: _from_undecodable,
         **(problem_map or {}),
     }
     return ProblemDetailsPlugin(ProblemDetailsConfig(exception_to_problem_detail_map=conversions))

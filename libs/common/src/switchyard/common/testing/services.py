@@ -57,6 +57,9 @@ def service_environment(settings: ServiceSettings, *, port: int) -> dict[str, st
         "HTTP_PORT": str(port),
         "LOG_LEVEL": settings.log.level,
         "OTEL_DEPLOYMENT_ENVIRONMENT": settings.telemetry.deployment_environment,
+        "JWT_ISSUER": settings.jwt.jwt_issuer,
+        "JWT_AUDIENCE": settings.jwt.jwt_audience,
+        **({"JWKS_URL": settings.jwt.jwks_url} if settings.jwt.jwks_url else {}),
     }
 
 
@@ -121,16 +124,24 @@ class ServiceProcess:
 
 
 async def start_service_process(
-    service: str, settings: ServiceSettings, *, log: Path, ready_within: float = 30.0
+    service: str,
+    settings: ServiceSettings,
+    *,
+    log: Path,
+    ready_within: float = 30.0,
+    extra_env: Mapping[str, str] | None = None,
 ) -> ServiceProcess:
-    """Start the service and return once ``GET /health/ready`` answers 200."""
+    """Start the service and return once ``GET /health/ready`` answers 200.
+
+    ``extra_env`` adds the service's own variables (``AUTH_*``, say).
+    """
     port = free_port()
     with log.open("wb") as output:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             f"switchyard.{service}",
-            env={**os.environ, **service_environment(settings, port=port)},
+            env={**os.environ, **service_environment(settings, port=port), **(extra_env or {})},
             stdout=output,
             stderr=subprocess.STDOUT,
         )

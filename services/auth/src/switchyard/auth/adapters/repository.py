@@ -36,6 +36,9 @@ class AccountRepository:
 
     async def find_by_login(self, login: str) -> Account | None:
         """By email or username (both stored lower-case)."""
+        if "\x00" in login:
+            # No stored name holds NUL (PostgreSQL text cannot), and asyncpg would refuse to send it.
+            return None
         query = select(accounts).where(or_(accounts.c.email == login, accounts.c.username == login))
         row = (await self._session.execute(query)).mappings().first()
         return None if row is None else _account(row)

@@ -113,7 +113,9 @@ class SessionRepository:
         ).first()
         if row is None or row.used_at is None:
             return RefreshExchange("unknown")
-        if now - row.used_at <= timedelta(seconds=reuse_interval_s):
+        # With no interval every second presentation is reuse, also a concurrent one whose clock
+        # reading came before the winner's (now - used_at < 0).
+        if reuse_interval_s > 0 and now - row.used_at <= timedelta(seconds=reuse_interval_s):
             return RefreshExchange("reused-within-interval", row.session_id)
         return RefreshExchange("reused", row.session_id)
 

@@ -8,6 +8,7 @@ Attempts refused while locked are not verified and do not extend the lock (no lo
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
@@ -22,6 +23,11 @@ _LOCKOUT_MEMORY_S = 24 * 3600
 class Lockout:
     failures: int
     duration_s: int
+
+
+def _seconds(pttl_ms: int) -> int:
+    """Retry-After for a key expiring in ``pttl_ms`` (rounded up; at least 1)."""
+    return max(math.ceil(pttl_ms / 1000), 1)
 
 
 def _key(kind: str, subject: str) -> str:
@@ -44,15 +50,16 @@ class LoginThrottle:
     async def check(self, subject: str, ip: str | None) -> None:
         """Raise TooManyAttempts when ``subject`` (an account or login name) or ``ip`` is locked."""
         async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.ttl(_key("lock", subject))
+            # Milliseconds: TTL in seconds rounds, and would let the last half second through.
+            pipe.pttl(_key("lock", subject))
             if ip:
                 pipe.get(_key("ip", ip))
-                pipe.ttl(_key("ip", ip))
+                pipe.pttl(_key("ip", ip))
             replies = await pipe.execute()
         if replies[0] > 0:
-            raise TooManyAttempts(int(replies[0]))
+            raise TooManyAttempts(_seconds(replies[0]))
         if ip and replies[1] is not None and int(replies[1]) >= self._ip_max:
-            raise TooManyAttempts(max(int(replies[2]), 1))
+            raise TooManyAttempts(_seconds(replies[2]))
 
     async def record_failure(self, subject: str, ip: str | None) -> Lockout | None:
         """Count a failure; returns the lockout it caused, if any."""

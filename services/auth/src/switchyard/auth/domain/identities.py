@@ -8,7 +8,9 @@ from switchyard.auth.domain.errors import InvalidInput
 
 USERNAME_PATTERN = re.compile(r"[a-z0-9_.-]{3,32}")
 # Deliberately loose (RFC 5321 lengths, one @, a dot in the domain); the verification email is the real test.
-_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
+# No control characters: NUL above all, which PostgreSQL text cannot hold.
+_EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_EMAIL_LENGTH = 254
 
 
@@ -26,6 +28,14 @@ def normalize_username(raw: str) -> str:
     if not USERNAME_PATTERN.fullmatch(username):
         raise InvalidInput("username", "Username must be 3-32 characters of a-z, 0-9, '_', '.' or '-'.")
     return username
+
+
+def normalize_full_name(raw: str | None) -> str | None:
+    """Trimmed, None when blank; raises InvalidInput when it holds control characters."""
+    name = (raw or "").strip()
+    if _CONTROL.search(name):
+        raise InvalidInput("full_name", "Full name must not contain control characters.")
+    return name or None
 
 
 def looks_like_email(login: str) -> bool:

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from switchyard.auth.domain.commands import AcceptInvitation, InviteAccount
 from switchyard.auth.domain.errors import InvalidInput, InvalidToken
-from switchyard.auth.domain.identities import normalize_email, normalize_username
+from switchyard.auth.domain.identities import normalize_email, normalize_full_name, normalize_username
 from switchyard.auth.domain.model import ROLES, Account
 from switchyard.auth.domain.passwords import check_password
 from switchyard.auth.domain.secrets import digest, new_token
@@ -46,6 +46,7 @@ async def _invite(command: InviteAccount, ctx: AuthContext, uow: AuthUnitOfWork)
 
     try:
         email, username = normalize_email(command.email), normalize_username(command.username)
+        full_name = normalize_full_name(command.full_name)
     except InvalidInput as exc:
         return rejected("invalid", exc.field, str(exc))
     if command.role not in ROLES:
@@ -58,7 +59,7 @@ async def _invite(command: InviteAccount, ctx: AuthContext, uow: AuthUnitOfWork)
         id=account_id,
         email=email,
         username=username,
-        full_name=(command.full_name or "").strip() or None,
+        full_name=full_name,
         role=command.role,
         invited=True,
         created_at=ctx.clock(),

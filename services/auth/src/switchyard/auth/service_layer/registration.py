@@ -10,7 +10,7 @@ import structlog
 
 from switchyard.auth.domain.commands import RegisterAccount
 from switchyard.auth.domain.errors import AccountExists
-from switchyard.auth.domain.identities import normalize_email, normalize_username
+from switchyard.auth.domain.identities import normalize_email, normalize_full_name, normalize_username
 from switchyard.auth.domain.model import Account
 from switchyard.auth.domain.passwords import check_password
 from switchyard.auth.domain.secrets import new_token
@@ -34,7 +34,7 @@ class Registration:
 
 async def register_account(command: RegisterAccount, ctx: AuthContext) -> Registration:
     email, username = normalize_email(command.email), normalize_username(command.username)
-    full_name = command.full_name.strip() if command.full_name else None
+    full_name = normalize_full_name(command.full_name)
     password = check_password(command.password, ctx.policy, user_inputs=(email, username, full_name or ""))
     password_hash = await ctx.hasher.hash(password)
     now = ctx.clock()
@@ -42,7 +42,7 @@ async def register_account(command: RegisterAccount, ctx: AuthContext) -> Regist
         id=command.account_id,
         email=email,
         username=username,
-        full_name=full_name or None,
+        full_name=full_name,
         email_verified=command.email_verified,
         created_at=now,
         password_hash=password_hash,

@@ -42,9 +42,13 @@ async def revoke_refresh_token(command: RevokeRefreshToken, ctx: AuthContext, *,
 
 
 async def _end(ctx: AuthContext, account_id: UUID, session_id: UUID, reason: str) -> bool:
+    """End the account's session; False when it was not live. Another account's session is left alone."""
     async with ctx.uow() as uow:
-        revoked = await uow.sessions.revoke(account_id, ctx.clock(), reason, only=session_id)
+        revoked = bool(await uow.sessions.revoke(account_id, ctx.clock(), reason, only=session_id))
+        session = None if revoked else await uow.sessions.get(session_id)
         await uow.commit()
-    # After the commit: if Redis fails now the client retries, and ending twice is harmless.
-    await ctx.denylist.deny([session_id])
-    return bool(revoked)
+    if revoked or (session is not None and session.account_id == account_id):
+        # After the commit, and again for an ended session: if Redis failed the first time the
+        # client retries, and denying twice is harmless.
+        await ctx.denylist.deny([session_id])
+    return revoked

@@ -1,0 +1,148 @@
+"""Import rows from ingest become invited accounts; accepting the invitation sets the first password."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from switchyard.auth.adapters.orm import accounts
+from switchyard.common.contracts import (
+    AccountRegistered,
+    ImportRowProcessed,
+    ImportRowSubmitted,
+    InvitationIssued,
+)
+from switchyard.common.http import PROBLEM_JSON
+
+pytestmark = pytest.mark.integration
+
+# conftest.STRONG (conftest modules are not importable under --import-mode=importlib).
+STRONG = "amber falcon drifts over quiet harbor"
+
+
+def _row(import_id: uuid.UUID, row_number: int, name: str, **fields: Any) -> ImportRowSubmitted:
+    values: dict[str, Any] = {
+        "email": f"{name}@example.com",
+        "username": name,
+        "full_name": "Grace Hopper",
+        "role": "user",
+        "notify": True,
+        **fields,
+    }
+    return ImportRowSubmitted(import_id=import_id, row_number=row_number, **values)
+
+
+async def _answers(published, import_id: uuid.UUID, count: int) -> dict[int, list[ImportRowProcessed]]:
+    """Auth's answers to the import's rows, by row number, once there are ``count``."""
+    events = await published(ImportRowProcessed, where=lambda e: e.import_id == import_id, count=count)
+    by_row: dict[int, list[ImportRowProcessed]] = {}
+    for event in events:
+        by_row.setdefault(event.row_number, []).append(event)
+    return by_row
+
+
+async def _accept(auth, token: str, password: str) -> Any:
+    return await auth.client.post("/invitations/accept", json={"token": token, "password": password})
+
+
+async def _accounts_with_email(auth, email: str) -> int:
+    async with auth.db() as session:
+        query = select(func.count()).select_from(accounts).where(accounts.c.email == email)
+        return int((await session.execute(query)).scalar_one())
+
+
+async def test_a_row_becomes_an_invited_account_that_accepting_activates(
+    auth, deliver, published, claims
+) -> None:
+    import_id, name = uuid.uuid4(), auth.unique("invitee")
+    await deliver(_row(import_id, 1, name, role="moderator"), source="ingest")
+
+    (answer,) = (await _answers(published, import_id, 1))[1]
+    assert (answer.outcome, answer.code) == ("created", None)
+    account_id = answer.account_id
+    (registered,) = await published(AccountRegistered)
+    assert (registered.account_id, registered.email, registered.invited, registered.role) == (
+        account_id,
+        f"{name}@example.com",
+        True,
+        "moderator",
+    )
+    (invitation,) = await published(InvitationIssued)
+    assert (invitation.account_id, invitation.import_id) == (account_id, import_id)
+    no_password = await auth.token(grant_type="password", username=name, password=STRONG)
+    assert no_password.status_code == 400, no_password.text
+    assert no_password.json()["error"] == "invalid_grant"
+
+    weak = await _accept(auth, invitation.token, "too short")
+    assert weak.status_code == 422, weak.text
+    assert [error["path"] for error in weak.json()["errors"]] == ["body.password"]
+    accepted = await _accept(auth, invitation.token, STRONG)
+    assert accepted.status_code == 204, accepted.text
+
+    signed_in = await claims(auth, await auth.login(name))
+    assert (signed_in["sub"], signed_in["roles"], signed_in["email_verified"]) == (
+        str(account_id),
+        ["moderator"],
+        True,
+    )
+    reused = await _accept(auth, invitation.token, f"{STRONG} again")
+    assert reused.status_code == 400, reused.text
+    assert reused.headers["content-type"].startswith(PROBLEM_JSON)
+
+
+async def test_a_row_without_notify_sends_no_invitation(auth, deliver, published, relayed) -> None:
+    import_id, name = uuid.uuid4(), auth.unique("quiet")
+    await deliver(_row(import_id, 7, name, notify=False), source="ingest")
+
+    (answer,) = (await _answers(published, import_id, 1))[7]
+    assert answer.outcome == "created"
+    (registered,) = await published(AccountRegistered)
+    assert (registered.account_id, registered.invited, registered.role) == (answer.account_id, True, "user")
+    await relayed(auth)
+    assert await published(InvitationIssued, count=0) == []
+
+
+async def test_rows_that_cannot_become_accounts_are_rejected(auth, deliver, published) -> None:
+    existing = await auth.register()
+    import_id = uuid.uuid4()
+    rows = [
+        _row(import_id, 1, auth.unique("dupemail"), email=existing["email"].upper()),
+        _row(import_id, 2, auth.unique("dupname"), username=existing["username"]),
+        _row(import_id, 3, auth.unique("badrole"), role="superuser"),
+        _row(import_id, 4, auth.unique("badname"), username="no spaces allowed"),
+    ]
+    for row in rows:
+        await deliver(row, source="ingest")
+
+    answers = await _answers(published, import_id, len(rows))
+
+    outcomes = {number: [(a.outcome, a.code, a.field) for a in found] for number, found in answers.items()}
+    assert outcomes == {
+        1: [("rejected", "already-exists", "email")],
+        2: [("rejected", "already-exists", "username")],
+        3: [("rejected", "invalid", "role")],
+        4: [("rejected", "invalid", "username")],
+    }
+    assert all(a.account_id is None and a.message for found in answers.values() for a in found)
+    assert await _accounts_with_email(auth, rows[1].email) == 0
+    assert await _accounts_with_email(auth, rows[2].email) == 0
+
+
+async def test_the_same_row_submitted_twice_makes_one_account(auth, deliver, published, relayed) -> None:
+    import_id, name = uuid.uuid4(), auth.unique("twice")
+    row = _row(import_id, 3, name)
+    # Two distinct events (each to_envelope gets a fresh id), so the consumer's dedup cannot catch it.
+    await deliver(row, source="ingest")
+    await deliver(row, source="ingest")
+
+    first, second = (await _answers(published, import_id, 2))[3]
+
+    assert (first.outcome, second.outcome) == ("created", "created")
+    assert first.account_id == second.account_id is not None
+    assert await _accounts_with_email(auth, row.email) == 1
+    await relayed(auth)
+    assert len(await published(AccountRegistered, count=0)) == 1
+    assert len(await published(InvitationIssued, count=0)) == 1
