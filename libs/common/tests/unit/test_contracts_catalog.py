@@ -30,3 +30,13 @@ def test_type_and_version_identify_one_event():
 def test_catalog_topics_lists_every_event_topic():
     assert catalog_topics() == sorted(e.TOPIC for e in EVENT_TYPES)
     assert "auth.account-registered.v1" in catalog_topics()
+
+
+def test_produced_by_lists_a_services_events_by_their_type_prefix() -> None:
+    from switchyard.common.contracts import AccountRegistered, ImportCompleted, UserCreated, produced_by
+
+    assert AccountRegistered in produced_by("auth")
+    assert all(event.TYPE.startswith("auth.") for event in produced_by("auth"))
+    assert UserCreated not in produced_by("auth")
+    assert produced_by("ingest")[-1] is ImportCompleted
+    assert produced_by("nobody") == ()

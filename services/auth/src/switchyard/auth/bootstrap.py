@@ -22,17 +22,7 @@ from switchyard.auth.service_layer.context import AuthContext
 from switchyard.auth.service_layer.registration import ensure_bootstrap_admin
 from switchyard.auth.service_layer.unit_of_work import AuthUnitOfWork
 from switchyard.auth.settings import AuthSettings, load_auth_settings
-from switchyard.common.contracts import (
-    AccountLocked,
-    AccountRegistered,
-    DuplicateRegistrationAttempted,
-    EmailVerificationRequested,
-    EmailVerified,
-    ImportRowProcessed,
-    InvitationIssued,
-    PasswordChanged,
-    PasswordResetRequested,
-)
+from switchyard.common.contracts import produced_by
 from switchyard.common.http import JwksVerifier
 from switchyard.common.runtime import ServiceRuntime, ServiceSettings, build_runtime
 
@@ -40,17 +30,7 @@ SERVICE = "auth"
 # services/auth/, where alembic.ini and migrations/ live.
 SERVICE_ROOT = Path(__file__).resolve().parents[3]
 
-PRODUCES = (
-    AccountRegistered,
-    EmailVerificationRequested,
-    EmailVerified,
-    PasswordResetRequested,
-    PasswordChanged,
-    AccountLocked,
-    DuplicateRegistrationAttempted,
-    InvitationIssued,
-    ImportRowProcessed,
-)
+PRODUCES = produced_by(SERVICE)
 
 
 def build_context(runtime: ServiceRuntime, auth: AuthSettings) -> AuthContext:

@@ -19,6 +19,7 @@ from switchyard.common.contracts.catalog import (
     decode_event,
     decode_event_as,
     event_class,
+    produced_by,
     to_envelope,
 )
 from switchyard.common.contracts.envelope import Envelope, decode_envelope, encode_envelope
@@ -58,5 +59,6 @@ __all__ = [
     "decode_event_as",
     "encode_envelope",
     "event_class",
+    "produced_by",
     "to_envelope",
 ]

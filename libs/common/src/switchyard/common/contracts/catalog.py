@@ -49,6 +49,12 @@ EVENT_TYPES: tuple[type[IntegrationEvent], ...] = (
     ImportCompleted,
 )
 
+
+def produced_by(service: str) -> tuple[type[IntegrationEvent], ...]:
+    """The events ``service`` publishes: their types are named ``<service>.<event>``."""
+    return tuple(e for e in EVENT_TYPES if e.TYPE.split(".", 1)[0] == service)
+
+
 _BY_TYPE: dict[tuple[str, int], type[IntegrationEvent]] = {(e.TYPE, e.VERSION): e for e in EVENT_TYPES}
 _encoder = msgspec.json.Encoder()
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from uuid import UUID
 
 from switchyard.auth.domain.commands import AcceptInvitation, InviteAccount
@@ -11,10 +10,11 @@ from switchyard.auth.domain.errors import InvalidInput, InvalidToken
 from switchyard.auth.domain.identities import normalize_email, normalize_full_name, normalize_username
 from switchyard.auth.domain.model import ROLES, Account
 from switchyard.auth.domain.passwords import check_password
-from switchyard.auth.domain.secrets import digest, new_token
+from switchyard.auth.domain.secrets import digest
 from switchyard.auth.service_layer.context import AuthContext
 from switchyard.auth.service_layer.passwords import set_password
 from switchyard.auth.service_layer.registration import record_registration
+from switchyard.auth.service_layer.tokens import issue_one_time_token
 from switchyard.auth.service_layer.unit_of_work import AuthUnitOfWork
 from switchyard.common.contracts import EmailVerified, ImportRowProcessed, InvitationIssued
 
@@ -78,11 +78,8 @@ async def _invite(command: InviteAccount, ctx: AuthContext, uow: AuthUnitOfWork)
 
 
 async def _issue_invitation(ctx: AuthContext, uow: AuthUnitOfWork, account: Account, import_id: UUID) -> None:
-    now = ctx.clock()
-    token, token_digest = new_token()
-    expires_at = now + timedelta(seconds=ctx.settings.invitation_token_ttl_s)
-    await uow.one_time_tokens.add(
-        token_digest, purpose="invitation", account_id=account.id, now=now, expires_at=expires_at
+    token, expires_at = await issue_one_time_token(
+        ctx, uow, account.id, purpose="invitation", ttl_s=ctx.settings.invitation_token_ttl_s
     )
     uow.add_event(
         InvitationIssued(

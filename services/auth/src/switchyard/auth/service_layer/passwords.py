@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import timedelta
 from typing import Literal
 from uuid import UUID
 
@@ -15,8 +14,9 @@ from switchyard.auth.domain.errors import InvalidToken, NotFound
 from switchyard.auth.domain.identities import normalize_email
 from switchyard.auth.domain.model import Account
 from switchyard.auth.domain.passwords import check_password
-from switchyard.auth.domain.secrets import digest, new_token
+from switchyard.auth.domain.secrets import digest
 from switchyard.auth.service_layer.context import AuthContext
+from switchyard.auth.service_layer.tokens import issue_one_time_token
 from switchyard.auth.service_layer.two_factor import confirm_password
 from switchyard.auth.service_layer.unit_of_work import AuthUnitOfWork
 from switchyard.common.contracts import PasswordChanged, PasswordResetRequested
@@ -51,12 +51,8 @@ async def request_password_reset(command: RequestPasswordReset, ctx: AuthContext
     async with ctx.uow() as uow:
         account = await uow.accounts.find_by_login(email)
         if account is not None and account.is_active:
-            now = ctx.clock()
-            token, token_digest = new_token()
-            expires_at = now + timedelta(seconds=ctx.settings.reset_token_ttl_s)
-            await uow.one_time_tokens.invalidate(account.id, purpose="reset-password", now=now)
-            await uow.one_time_tokens.add(
-                token_digest, purpose="reset-password", account_id=account.id, now=now, expires_at=expires_at
+            token, expires_at = await issue_one_time_token(
+                ctx, uow, account.id, purpose="reset-password", ttl_s=ctx.settings.reset_token_ttl_s
             )
             uow.add_event(
                 PasswordResetRequested(

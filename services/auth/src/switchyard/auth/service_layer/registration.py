@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from uuid import UUID
 
 import structlog
@@ -13,8 +12,8 @@ from switchyard.auth.domain.errors import AccountExists
 from switchyard.auth.domain.identities import normalize_email, normalize_full_name, normalize_username
 from switchyard.auth.domain.model import Account
 from switchyard.auth.domain.passwords import check_password
-from switchyard.auth.domain.secrets import new_token
 from switchyard.auth.service_layer.context import AuthContext
+from switchyard.auth.service_layer.tokens import issue_one_time_token
 from switchyard.auth.service_layer.unit_of_work import AuthUnitOfWork
 from switchyard.common.contracts import (
     AccountRegistered,
@@ -78,12 +77,8 @@ async def request_verification(
     ctx: AuthContext, uow: AuthUnitOfWork, account: Account, *, resent: bool
 ) -> None:
     """A new verification token (earlier ones stop working) and the event that mails it."""
-    now = ctx.clock()
-    expires_at = now + timedelta(seconds=ctx.settings.verification_token_ttl_s)
-    token, digest = new_token()
-    await uow.one_time_tokens.invalidate(account.id, purpose="verify-email", now=now)
-    await uow.one_time_tokens.add(
-        digest, purpose="verify-email", account_id=account.id, now=now, expires_at=expires_at
+    token, expires_at = await issue_one_time_token(
+        ctx, uow, account.id, purpose="verify-email", ttl_s=ctx.settings.verification_token_ttl_s
     )
     uow.add_event(
         EmailVerificationRequested(

@@ -1,16 +1,32 @@
-"""Minting the token pair of a session: a signed access JWT and an opaque, rotating refresh token."""
+"""Minting tokens: a session's pair (signed access JWT, opaque rotating refresh token) and one-time tokens."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from uuid import UUID
 
+from switchyard.auth.adapters.one_time_tokens import Purpose
 from switchyard.auth.domain.commands import ClientInfo
 from switchyard.auth.domain.model import Account, Session
 from switchyard.auth.domain.secrets import new_token
 from switchyard.auth.service_layer.context import AuthContext
 from switchyard.auth.service_layer.unit_of_work import AuthUnitOfWork
+
+
+async def issue_one_time_token(
+    ctx: AuthContext, uow: AuthUnitOfWork, account_id: UUID, *, purpose: Purpose, ttl_s: int
+) -> tuple[str, datetime]:
+    """A single-use token for ``purpose`` (earlier unused ones stop working) and its expiry."""
+    now = ctx.clock()
+    expires_at = now + timedelta(seconds=ttl_s)
+    token, token_digest = new_token()
+    await uow.one_time_tokens.invalidate(account_id, purpose=purpose, now=now)
+    await uow.one_time_tokens.add(
+        token_digest, purpose=purpose, account_id=account_id, now=now, expires_at=expires_at
+    )
+    return token, expires_at
 
 
 @dataclass(frozen=True, slots=True)
