@@ -15,11 +15,13 @@ from typing import Any
 import httpx
 import msgspec
 import pytest
+from redis.asyncio import Redis
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchyard.common.http import PROBLEM_JSON
 from switchyard.common.runtime.settings import JwtSettings
+from switchyard.users.adapters.cache import ProfileCache
 from switchyard.users.adapters.orm import profiles
 from switchyard.users.bootstrap import bootstrap as users_app
 
@@ -33,6 +35,7 @@ class Services:
     auth: httpx.AsyncClient
     users: httpx.AsyncClient
     users_db: async_sessionmaker[AsyncSession]
+    redis: Redis
 
     async def register_and_log_in(self) -> tuple[dict[str, Any], dict[str, str]]:
         """A fresh account (the registration body plus its id) and a bearer header for it."""
@@ -61,14 +64,18 @@ class Services:
 
 
 @pytest.fixture
-async def services(make_service_settings, make_database, start_service, start_app) -> AsyncIterator[Services]:
+async def services(
+    make_service_settings, make_database, start_service, start_app, redis_url: str
+) -> AsyncIterator[Services]:
     auth = await start_service("auth", await make_service_settings())
     users_settings = msgspec.structs.replace(
         await make_service_settings(), jwt=JwtSettings(jwks_url=f"{auth.base_url}/.well-known/jwks.json")
     )
     users = await start_app(users_app(users_settings))
+    redis = Redis.from_url(redis_url)
     async with httpx.AsyncClient(base_url=auth.base_url) as auth_client:
-        yield Services(auth_client, users, make_database.sessions(users_settings.database.url))
+        yield Services(auth_client, users, make_database.sessions(users_settings.database.url), redis)
+    await redis.aclose()
 
 
 async def test_me_returns_the_callers_profile(services: Services, wait_until):
@@ -108,6 +115,8 @@ async def test_me_without_a_profile_is_a_404_problem(services: Services, wait_un
     await services.wait_for_profile(bearer, wait_until)
     async with services.users_db.begin() as session:
         await session.execute(delete(profiles).where(profiles.c.id == uuid.UUID(account["id"])))
+    # Deleted behind the service's back, so its cached copy is dropped by hand too.
+    await ProfileCache(services.redis).invalidate(uuid.UUID(account["id"]))
 
     response = await services.users.get("/me", headers=bearer)
 

@@ -28,9 +28,13 @@ class FakeUsersUnitOfWork:
     def __init__(self) -> None:
         self.profiles = FakeProfileRepository()
         self.events: list[IntegrationEvent] = []
+        self.changed_ids: list[UUID] = []
 
     def add_event(self, event: IntegrationEvent) -> None:
         self.events.append(event)
+
+    def changed(self, user_id: UUID) -> None:
+        self.changed_ids.append(user_id)
 
 
 @pytest.fixture

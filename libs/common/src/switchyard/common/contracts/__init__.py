@@ -28,6 +28,8 @@ from switchyard.common.contracts.users import (
     UserCreated,
     UserDeactivated,
     UserDeleted,
+    UserEmailVerified,
+    UserProfileUpdated,
     UserReactivated,
     UserRoleChanged,
 )
@@ -51,6 +53,8 @@ __all__ = [
     "UserCreated",
     "UserDeactivated",
     "UserDeleted",
+    "UserEmailVerified",
+    "UserProfileUpdated",
     "UserReactivated",
     "UserRoleChanged",
     "catalog_topics",

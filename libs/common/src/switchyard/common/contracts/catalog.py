@@ -26,6 +26,8 @@ from switchyard.common.contracts.users import (
     UserCreated,
     UserDeactivated,
     UserDeleted,
+    UserEmailVerified,
+    UserProfileUpdated,
     UserReactivated,
     UserRoleChanged,
 )
@@ -41,6 +43,8 @@ EVENT_TYPES: tuple[type[IntegrationEvent], ...] = (
     InvitationIssued,
     ImportRowProcessed,
     UserCreated,
+    UserProfileUpdated,
+    UserEmailVerified,
     UserRoleChanged,
     UserDeactivated,
     UserReactivated,

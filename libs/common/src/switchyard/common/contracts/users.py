@@ -21,6 +21,29 @@ class UserCreated(IntegrationEvent, frozen=True, kw_only=True):
     role: str
 
 
+class UserProfileUpdated(IntegrationEvent, frozen=True, kw_only=True):
+    """A person edited their own profile; the values are the new ones (notifications reads locale)."""
+
+    TYPE: ClassVar[str] = "users.profile-updated"
+    VERSION: ClassVar[int] = 1
+    KEY: ClassVar[str] = "user_id"
+
+    user_id: UUID
+    full_name: str | None
+    locale: str | None
+    timezone: str | None
+
+
+class UserEmailVerified(IntegrationEvent, frozen=True, kw_only=True):
+    """The profile now shows the email address as verified (following auth's email-verified)."""
+
+    TYPE: ClassVar[str] = "users.email-verified"
+    VERSION: ClassVar[int] = 1
+    KEY: ClassVar[str] = "user_id"
+
+    user_id: UUID
+
+
 class UserRoleChanged(IntegrationEvent, frozen=True, kw_only=True):
     """An admin changed a user's role; tokens issued from now on carry it."""
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Self
 from uuid import UUID
 
+import structlog
 from opentelemetry import propagate
 from sqlalchemy import func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -13,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchyard.common.contracts import Envelope, IntegrationEvent, encode_envelope, to_envelope
 from switchyard.common.db.tables import OUTBOX, OUTBOX_CHANNEL, PROCESSED_EVENTS
+
+_log = structlog.get_logger(__name__)
 
 _OUTSIDE_BLOCK = "the unit of work is used outside its `async with` block"
 
@@ -30,6 +34,7 @@ class SqlAlchemyUnitOfWork:
         self._source = source
         self._session: AsyncSession | None = None
         self._pending: list[dict[str, object]] = []
+        self._after_commit: list[Callable[[], Awaitable[None]]] = []
 
     @property
     def session(self) -> AsyncSession:
@@ -40,6 +45,7 @@ class SqlAlchemyUnitOfWork:
     async def __aenter__(self) -> Self:
         self._session = self._session_factory()
         self._pending = []
+        self._after_commit = []
         return self
 
     async def __aexit__(
@@ -50,6 +56,7 @@ class SqlAlchemyUnitOfWork:
     ) -> None:
         session, self._session = self.session, None
         self._pending = []
+        self._after_commit = []
         try:
             await session.rollback()
         finally:
@@ -90,6 +97,15 @@ class SqlAlchemyUnitOfWork:
         result = await self.session.execute(statement)
         return result.first() is not None
 
+    def after_commit(self, callback: Callable[[], Awaitable[None]]) -> None:
+        """Run ``callback`` once this transaction has committed (never if it rolls back).
+
+        For effects outside the database that must not run early, such as dropping a cache entry
+        (dropped before the commit, a concurrent reader could put the old value back). A failing
+        callback is logged, not raised: the transaction already happened.
+        """
+        self._after_commit.append(callback)
+
     async def commit(self) -> None:
         """Write queued events, wake the outbox relay and commit, all atomically."""
         session = self.session
@@ -99,3 +115,13 @@ class SqlAlchemyUnitOfWork:
             await session.execute(select(func.pg_notify(OUTBOX_CHANNEL, "")))
         await session.commit()
         self._pending = []
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            try:
+                await callback()
+            except Exception as exc:
+                _log.warning(
+                    "after_commit_failed",
+                    callback=getattr(callback, "__qualname__", repr(callback)),
+                    error=repr(exc),
+                )

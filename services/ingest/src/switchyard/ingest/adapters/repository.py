@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +20,9 @@ class OnboardedUserRepository:
         await self._session.execute(
             insert(onboarded_users).values(user_id=user.user_id, email=user.email).on_conflict_do_nothing()
         )
+
+    async def delete(self, user_id: UUID) -> None:
+        await self._session.execute(delete(onboarded_users).where(onboarded_users.c.user_id == user_id))
 
     async def get(self, user_id: UUID) -> OnboardedUser | None:
         row = (

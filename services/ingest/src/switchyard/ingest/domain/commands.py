@@ -10,3 +10,10 @@ from uuid import UUID
 class RecordOnboardedUser:
     user_id: UUID
     email: str
+
+
+@dataclass(frozen=True, slots=True)
+class ForgetUser:
+    """Right to erasure: drop what ingest recorded about the user."""
+
+    user_id: UUID

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,6 +34,10 @@ class DeliveryRepository:
         )
         inserted = await self._session.execute(statement.returning(deliveries.c.id))
         return inserted.first() is not None
+
+    async def delete_for_user(self, user_id: UUID) -> int:
+        result = await self._session.execute(delete(deliveries).where(deliveries.c.user_id == user_id))
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def for_source_event(self, source_event_id: UUID) -> list[Delivery]:
         rows = await self._session.execute(

@@ -12,3 +12,10 @@ class QueueEmail:
     template: str
     source_event_id: UUID
     user_id: UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EraseUserData:
+    """Right to erasure: forget every delivery to or about the user."""
+
+    user_id: UUID

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from switchyard.notifications.domain.commands import QueueEmail
+from switchyard.notifications.domain.commands import EraseUserData, QueueEmail
 from switchyard.notifications.domain.model import Delivery
 from switchyard.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 
@@ -16,3 +16,8 @@ async def queue_email(command: QueueEmail, uow: NotificationsUnitOfWork) -> bool
         user_id=command.user_id,
     )
     return await uow.deliveries.add(delivery)
+
+
+async def erase_user_data(command: EraseUserData, uow: NotificationsUnitOfWork) -> int:
+    """Forget the user's deliveries (recipient addresses included); how many went."""
+    return await uow.deliveries.delete_for_user(command.user_id)

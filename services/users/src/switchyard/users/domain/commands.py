@@ -16,3 +16,31 @@ class CreateProfile:
     full_name: str | None
     email_verified: bool
     role: Role = Role.USER
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateMyProfile:
+    """Only the fields given change; ``None`` clears one."""
+
+    user_id: UUID
+    changes: dict[str, str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeUserAccess:
+    """An admin changes role and/or activity; ``expected_version`` is the If-Match of the request."""
+
+    user_id: UUID
+    expected_version: int
+    role: Role | None = None
+    is_active: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteUser:
+    user_id: UUID
+
+
+@dataclass(frozen=True, slots=True)
+class MarkEmailVerified:
+    user_id: UUID

@@ -14,7 +14,11 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
-def _now() -> datetime:
+# Roles that may read other people's profiles.
+STAFF = (Role.ADMIN, Role.MODERATOR)
+
+
+def now() -> datetime:
     return datetime.now(UTC)
 
 
@@ -27,5 +31,21 @@ class Profile:
     role: Role = Role.USER
     is_active: bool = True
     email_verified: bool = False
-    created_at: datetime = field(default_factory=_now)
-    updated_at: datetime = field(default_factory=_now)
+    created_at: datetime = field(default_factory=now)
+    updated_at: datetime = field(default_factory=now)
+    locale: str | None = None
+    timezone: str | None = None
+    # Bumped by every change; the ETag of the profile.
+    version: int = 1
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.version}"'
+
+    @property
+    def is_active_admin(self) -> bool:
+        return self.role is Role.ADMIN and self.is_active
+
+    def touch(self) -> None:
+        self.version += 1
+        self.updated_at = now()

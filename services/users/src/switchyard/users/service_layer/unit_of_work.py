@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 from typing import Self
+from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchyard.common.db import SqlAlchemyUnitOfWork
+from switchyard.users.adapters.cache import ProfileCache
 from switchyard.users.adapters.repository import ProfileRepository
 
 
 class UsersUnitOfWork(SqlAlchemyUnitOfWork):
+    """Every change to a profile drops its cached copy once the change has committed."""
+
     profiles: ProfileRepository
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], cache: ProfileCache) -> None:
         super().__init__(session_factory, source="users")
+        self.cache = cache
 
     async def __aenter__(self) -> Self:
         await super().__aenter__()
         self.profiles = ProfileRepository(self.session)
         return self
+
+    def changed(self, user_id: UUID) -> None:
+        """Mark the profile ``user_id`` changed in this transaction."""
+        self.after_commit(lambda: self.cache.invalidate(user_id))

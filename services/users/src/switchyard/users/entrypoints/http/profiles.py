@@ -1,26 +1,38 @@
-"""``GET /me``: the caller's own profile."""
+"""``GET /me`` and ``PATCH /me``: the caller's own profile."""
 
 from __future__ import annotations
 
-from uuid import UUID
+from typing import Any
 
-from litestar import Controller, get
+from litestar import Controller, Response, get, patch
+from litestar.params import JSONBody
 
-from switchyard.common.http import CurrentPrincipal, ProblemError
-from switchyard.users.entrypoints.http.dependencies import Uow
-from switchyard.users.entrypoints.http.schemas import ProfileRead
-from switchyard.users.service_layer import queries
+from switchyard.users.domain.commands import UpdateMyProfile
+from switchyard.users.entrypoints.http.dependencies import Caller, Uow
+from switchyard.users.entrypoints.http.schemas import ProfileRead, ProfileUpdate
+from switchyard.users.service_layer import handlers
 
-NO_PROFILE_YET = "No profile exists for this account yet; it is created shortly after registration."
+
+def profile_response(profile: Any) -> Response[ProfileRead]:
+    """The profile with its ETag (the version an admin's If-Match names)."""
+    return Response(
+        ProfileRead.of(profile), headers={"ETag": profile.etag, "Cache-Control": "private, no-cache"}
+    )
 
 
 class ProfileController(Controller):
-    path = "/"
+    path = "/me"
     tags = ["profiles"]
 
-    @get("/me", summary="My profile")
-    async def me(self, principal: CurrentPrincipal, uow: Uow) -> ProfileRead:
-        profile = await queries.get_profile(UUID(principal.subject), uow)
-        if profile is None:
-            raise ProblemError(404, None, NO_PROFILE_YET)
-        return ProfileRead.of(profile)
+    @get("/", summary="My profile")
+    async def me(self, caller: Caller) -> Response[ProfileRead]:
+        return profile_response(caller)
+
+    @patch("/", summary="Change my profile (full_name, locale, timezone)")
+    async def update(self, data: JSONBody[ProfileUpdate], caller: Caller, uow: Uow) -> Response[ProfileRead]:
+        async with uow:
+            profile = await handlers.update_my_profile(
+                UpdateMyProfile(user_id=caller.id, changes=data.changes()), uow
+            )
+            await uow.commit()
+        return profile_response(profile)
