@@ -108,3 +108,12 @@ def test_gateway_renders_the_shared_template_and_substitutes_only_its_placeholde
     allowed = re.compile(env["NGINX_ENVSUBST_FILTER"])
     assert all(allowed.search(name) for name in placeholders)
     assert not any(allowed.search(name) for name in ("HOSTNAME", "PATH", "HOME", "NGINX_VERSION"))
+
+
+def test_services_trust_forwarded_addresses_from_the_gateway_alone(compose):
+    gateway_ip = compose["services"]["gateway"]["networks"]
+    (pinned,) = [net["ipv4_address"] for net in gateway_ip.values() if isinstance(net, dict)]
+    for name in SERVICES:
+        trusted = compose["services"][name]["environment"]["FORWARDED_ALLOW_IPS"]
+        # "*" would let any client write its own address into X-Forwarded-For and dodge per-IP limits.
+        assert trusted == pinned != "*", f"{name} trusts {trusted!r}, the gateway is {pinned!r}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import math
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -29,6 +30,7 @@ from switchyard.common.http.auth import (
     TokenRejected,
     deny_session,
     deny_token_id,
+    deny_tokens_issued_before,
 )
 from switchyard.common.testing.services import free_port
 
@@ -112,8 +114,16 @@ def claims(**overrides: Any) -> dict[str, Any]:
     return {name: value for name, value in base.items() if value is not None}
 
 
-def mint(key: OKPKey | OctKey, alg: str = "Ed25519", kid: str | None = None, **overrides: Any) -> str:
-    return jwt.encode({"alg": alg, "kid": kid or key.kid}, claims(**overrides), key, algorithms=[alg])
+def mint(
+    key: OKPKey | OctKey,
+    alg: str = "Ed25519",
+    kid: str | None = None,
+    typ: str | None = "at+jwt",
+    **overrides: Any,
+) -> str:
+    """An access token as auth issues them (RFC 9068 header type); ``typ=None`` leaves the type out."""
+    header = {"alg": alg, "kid": kid or key.kid, **({"typ": typ} if typ is not None else {})}
+    return jwt.encode(header, claims(**overrides), key, algorithms=[alg])
 
 
 def b64(data: dict[str, Any]) -> str:
@@ -178,6 +188,24 @@ async def test_bad_claims_are_rejected(
     assert rejected.value.reason == reason
 
 
+@pytest.mark.parametrize("typ", ["at+jwt", "application/at+jwt", "AT+JWT", "Application/At+JWT"])
+async def test_the_access_token_type_is_accepted_in_any_spelling_rfc_allows(
+    verifier: JwksVerifier, signing_key: OKPKey, typ: str
+) -> None:
+    assert (await verifier.verify(mint(signing_key, typ=typ))).subject == "user-1"
+
+
+@pytest.mark.parametrize("typ", [None, "JWT", "jwt", "id+jwt", "application/jwt", "at+jwt ", ""])
+async def test_a_token_not_typed_as_an_access_token_is_rejected(
+    verifier: JwksVerifier, signing_key: OKPKey, typ: str | None
+) -> None:
+    """RFC 9068 2.1: an ID token or other JWT signed by the same key must not pass as an access token."""
+    with pytest.raises(TokenRejected) as rejected:
+        await verifier.verify(mint(signing_key, typ=typ))
+
+    assert rejected.value.reason == "not an access token"
+
+
 async def test_hs256_signed_with_the_public_key_is_rejected(
     verifier: JwksVerifier, signing_key: OKPKey
 ) -> None:
@@ -226,6 +254,21 @@ async def test_key_rotation_is_picked_up_by_refetching_on_unknown_kid(
         await verifier.verify(mint(signing_key))
 
 
+async def test_tokens_with_a_new_kid_arriving_during_one_fetch_all_wait_for_it(
+    jwks_endpoint: JwksEndpoint, signing_key: OKPKey
+) -> None:
+    verifier = JwksVerifier(jwks_endpoint.url, ISSUER, AUDIENCE, cache=JwksCache(min_refetch_interval_s=60))
+    await verifier.verify(mint(signing_key))
+    rotated = OKPKey.generate_key("Ed25519", auto_kid=True)
+    jwks_endpoint.publish(signing_key, rotated)
+    verifier.keys.cache.attempted_at = -math.inf  # as if the last fetch were long ago
+
+    principals = await asyncio.gather(*(verifier.verify(mint(rotated)) for _ in range(5)))
+
+    assert [p.subject for p in principals] == ["user-1"] * 5
+    assert jwks_endpoint.hits == 2
+
+
 async def test_unknown_kid_refetch_is_rate_limited(jwks_endpoint: JwksEndpoint, signing_key: OKPKey) -> None:
     verifier = JwksVerifier(jwks_endpoint.url, ISSUER, AUDIENCE, cache=JwksCache(min_refetch_interval_s=60))
     await verifier.verify(mint(signing_key))
@@ -264,6 +307,66 @@ async def test_a_token_of_an_ended_session_is_rejected(
     with pytest.raises(TokenRejected, match="token revoked"):
         await verifier.verify(token)
     assert 300 < await redis.ttl(f"switchyard:denylist:sid:{session_id}") <= 361
+
+
+async def test_tokens_issued_before_the_subjects_not_before_are_rejected(
+    verifier: JwksVerifier, signing_key: OKPKey, redis: Redis
+) -> None:
+    subject = f"user-{uuid.uuid4().hex}"
+    now = int(time.time())
+    older, newer = mint(signing_key, sub=subject, iat=now - 5), mint(signing_key, sub=subject, iat=now + 1)
+    someone_else = mint(signing_key, sub=f"user-{uuid.uuid4().hex}", iat=now - 5)
+    assert (await verifier.verify(older)).issued_at == now - 5
+
+    await deny_tokens_issued_before(redis, subject, at=now + 0.5, ttl_s=960)
+
+    with pytest.raises(TokenRejected, match="token revoked"):
+        await verifier.verify(older)
+    assert (await verifier.verify(newer)).subject == subject
+    assert (await verifier.verify(someone_else)).issued_at == now - 5
+    assert 900 < await redis.ttl(f"switchyard:denylist:sub:{subject}") <= 960
+
+
+async def test_a_token_of_the_not_before_second_is_accepted_and_one_without_iat_is_not(
+    verifier: JwksVerifier, signing_key: OKPKey, redis: Redis
+) -> None:
+    """iat has whole seconds: a token of the same second may be newer than the change, so it passes."""
+    subject = f"user-{uuid.uuid4().hex}"
+    now = int(time.time())
+    await deny_tokens_issued_before(redis, subject, at=now + 0.9, ttl_s=300)
+
+    assert (await verifier.verify(mint(signing_key, sub=subject, iat=now))).subject == subject
+    with pytest.raises(TokenRejected, match="token revoked"):
+        await verifier.verify(mint(signing_key, sub=subject, iat=now - 1))
+    with pytest.raises(TokenRejected, match="token revoked"):
+        await verifier.verify(mint(signing_key, sub=subject, iat=None))
+
+
+async def test_the_denylist_is_read_in_one_round_trip(
+    verifier: JwksVerifier, signing_key: OKPKey, redis: Redis
+) -> None:
+    """The token, its session and its subject are looked up together: one MGET per verification."""
+    sent: list[tuple[Any, ...]] = []
+    execute = redis.execute_command
+
+    async def counted(*args: Any, **options: Any) -> Any:
+        sent.append(args)
+        return await execute(*args, **options)  # type: ignore[no-untyped-call]
+
+    assert verifier.denylist is redis
+    redis.execute_command = counted  # type: ignore[method-assign]
+    token = mint(signing_key, sub="user-7", sid="session-7", jti="jti-7")
+
+    await verifier.verify(token)
+
+    assert sent == [
+        (
+            "MGET",
+            "switchyard:denylist:jti:jti-7",
+            "switchyard:denylist:sid:session-7",
+            "switchyard:denylist:sub:user-7",
+        )
+    ]
 
 
 async def test_an_unreachable_denylist_fails_closed(signing_key: OKPKey, jwks_endpoint: JwksEndpoint) -> None:

@@ -1,10 +1,11 @@
-"""Structured JSON logging: context, trace ids and redaction."""
+"""Structured JSON logging: context, trace ids and redaction; the console format for development."""
 
 from __future__ import annotations
 
 import io
 import json
 import logging
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -124,3 +125,38 @@ def test_exception_is_logged_with_frames_but_without_locals(log_stream: io.Strin
 
     assert line["exception"][0]["exc_type"] == "ValueError"  # type: ignore[index]
     assert "hunter2" not in json.dumps(line)
+
+
+@pytest.fixture
+def console_stream() -> Iterator[io.StringIO]:
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    stream = io.StringIO()
+    configure_logging("DEBUG", service="users", json=False, stream=stream)
+    yield stream
+    structlog.reset_defaults()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    for handler in handlers:
+        root.addHandler(handler)
+    root.setLevel(level)
+
+
+def test_console_exception_shows_the_traceback_but_not_the_locals(console_stream: io.StringIO) -> None:
+    # Made at run time: the traceback quotes source lines, and a literal would be found there.
+    secret = f"s3cret-{uuid.uuid4().hex}"
+
+    def change_password(user: str, new_password: str) -> None:
+        password = new_password
+        raise ValueError(f"cannot change the password of {user} ({len(password)} characters)")
+
+    try:
+        change_password("ada", secret)
+    except ValueError:
+        structlog.get_logger("switchyard.test").exception("password_change_failed")
+
+    output = console_stream.getvalue()
+    assert "password_change_failed" in output
+    assert "ValueError" in output
+    assert "change_password" in output, "the frames are still shown"
+    assert secret not in output

@@ -21,6 +21,7 @@ def upgrade() -> None:
     op.add_column("accounts", sa.Column("password_changed_at", _TS))
     op.add_column("accounts", sa.Column("role", sa.Text, nullable=False, server_default="user"))
     op.add_column("accounts", sa.Column("is_active", sa.Boolean, nullable=False, server_default="true"))
+    op.add_column("accounts", sa.Column("status_changed_at", _TS))
     op.add_column("accounts", sa.Column("invited", sa.Boolean, nullable=False, server_default="false"))
     op.add_column("accounts", sa.Column("totp_secret", sa.Text))
     op.add_column("accounts", sa.Column("totp_enabled_at", _TS))
@@ -89,6 +90,7 @@ def downgrade() -> None:
         "totp_enabled_at",
         "totp_secret",
         "invited",
+        "status_changed_at",
         "is_active",
         "role",
         "password_changed_at",

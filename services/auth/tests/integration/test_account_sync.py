@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import jwt
 import pytest
 from sqlalchemy import Table, func, select
 
@@ -15,10 +18,12 @@ from switchyard.common.contracts import (
     UserDeleted,
     UserReactivated,
     UserRoleChanged,
+    encode_envelope,
+    to_envelope,
 )
 from switchyard.common.http import PROBLEM_JSON
 from switchyard.common.messaging import dead_letter_topic
-from switchyard.common.testing import committed_offsets
+from switchyard.common.testing import committed_offsets, publish_raw
 
 pytestmark = pytest.mark.integration
 
@@ -43,21 +48,46 @@ async def _rows_of(auth, table: Table, account_id: uuid.UUID) -> int:
         return int((await session.execute(query)).scalar_one())
 
 
-async def test_a_role_change_reaches_the_next_token(auth, deliver, wait_until, claims) -> None:
+async def _deliver_at(kafka_settings, event: IntegrationEvent, occurred_at: datetime) -> None:
+    """Publish as the users service would have, had it decided at ``occurred_at``."""
+    payload = encode_envelope(to_envelope(event, source="users", occurred_at=occurred_at))
+    topic = kafka_settings.topic(event.TOPIC)
+    await publish_raw(kafka_settings, topic, payload, key=event.partition_key.encode())
+
+
+async def test_a_role_change_refuses_the_old_access_token_and_reaches_the_next(
+    auth, deliver, wait_until, claims
+) -> None:
     account = await auth.register()
     tokens = await auth.login(account["username"])
     account_id = uuid.UUID(account["id"])
+    issued_at = jwt.decode(tokens["access_token"], options={"verify_signature": False})["iat"]
+    assert (await auth.client.get("/sessions", headers=auth.bearer(tokens))).status_code == 200
 
+    # iat has whole seconds and a token of the change's own second is accepted (denylist.issued_before),
+    # so the change must come in a later second than the old token for that token to be refused.
+    async def next_second() -> bool:
+        return bool(int(time.time()) > issued_at)
+
+    await wait_until(next_second, within=3)
     await deliver(UserRoleChanged(user_id=account_id, role="moderator", previous_role="user"), source="users")
 
     async def changed() -> bool:
         return bool((await _account_row(auth, account_id)).role == "moderator")
 
+    # The "not before" is written before the role is committed, so it is in place once the role is.
     await wait_until(changed)
     assert (await claims(auth, tokens))["roles"] == ["user"]
+    refused = await auth.client.get("/sessions", headers=auth.bearer(tokens))
+    assert refused.status_code == 401, refused.text
+    assert 'error_description="token revoked"' in refused.headers["www-authenticate"]
+
+    # The session lives on: its refresh token yields a token with the new role, which is accepted.
     refreshed = await auth.token(grant_type="refresh_token", refresh_token=tokens["refresh_token"])
     assert refreshed.status_code == 200, refreshed.text
     assert (await claims(auth, refreshed.json()))["roles"] == ["moderator"]
+    accepted = await auth.client.get("/sessions", headers=auth.bearer(refreshed.json()))
+    assert accepted.status_code == 200, accepted.text
 
 
 async def test_deactivation_ends_sessions_and_refuses_logins_until_reactivated(
@@ -89,6 +119,35 @@ async def test_deactivation_ends_sessions_and_refuses_logins_until_reactivated(
 
     await wait_until(active)
     await auth.login(account["username"])
+
+
+async def test_an_older_reactivation_arriving_after_a_newer_deactivation_is_ignored(
+    auth, kafka_settings, wait_until
+) -> None:
+    """The two decisions travel on two topics, so they may arrive in either order: the newer one wins."""
+    account = await auth.register()
+    account_id = uuid.UUID(account["id"])
+    deactivated_at = datetime.now(UTC)
+    reactivated_at = deactivated_at - timedelta(seconds=30)
+
+    await _deliver_at(kafka_settings, UserDeactivated(user_id=account_id), deactivated_at)
+
+    async def inactive() -> bool:
+        return not (await _account_row(auth, account_id)).is_active
+
+    await wait_until(inactive)
+    await _deliver_at(kafka_settings, UserReactivated(user_id=account_id), reactivated_at)
+
+    async def reactivation_consumed() -> bool:
+        topic = kafka_settings.topic(UserReactivated.TOPIC)
+        return await committed_offsets(kafka_settings, "auth.on_user_reactivated", topic) >= 1
+
+    await wait_until(reactivation_consumed)
+    row = await _account_row(auth, account_id)
+    assert (row.is_active, row.status_changed_at) == (False, deactivated_at)
+    refused = await auth.token(grant_type="password", username=account["username"], password=STRONG)
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["title"] == "Account disabled"
 
 
 async def test_deletion_erases_the_account_and_everything_it_held(auth, deliver, wait_until) -> None:

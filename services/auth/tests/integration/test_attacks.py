@@ -314,10 +314,26 @@ async def test_a_key_embedded_in_the_token_is_not_trusted(signed_in: SignedIn) -
         {**signed_in.claims, "jti": uuid.uuid4().hex},
         stranger,
         algorithm="ES256",
-        headers={"kid": signed_in.kid, "jwk": public_jwk},
+        headers={"kid": signed_in.kid, "jwk": public_jwk, "typ": "at+jwt"},
     )
 
     await _refused(signed_in.auth, token, "invalid token")
+
+
+@pytest.mark.parametrize("typ", ["JWT", None])
+async def test_a_correctly_signed_jwt_not_typed_as_an_access_token_is_refused(
+    signed_in: SignedIn, typ: str | None
+) -> None:
+    """RFC 9068: only ``at+jwt`` is an access token, so no other JWT from the same key passes for one."""
+    body = {**signed_in.claims, "jti": uuid.uuid4().hex}
+    headers = {"kid": signed_in.kid, "typ": typ}
+    # PyJWT writes "typ": "JWT" unless told otherwise; None leaves the member out.
+    token = jwt.encode(body, signed_in.private_key, algorithm="ES256", headers=headers)
+    assert jwt.get_unverified_header(token).get("typ") == typ
+
+    await _refused(signed_in.auth, token, "not an access token")
+    # The same claims typed as an access token are fine: the type alone was wrong.
+    await _accepted(signed_in.auth, signed_in.forge(jti=body["jti"]))
 
 
 # --- Injection and oversized input -----------------------------------------------------------

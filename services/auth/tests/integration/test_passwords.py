@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import update
 
 from switchyard.auth.adapters.orm import one_time_tokens
-from switchyard.common.contracts import PasswordChanged, PasswordResetRequested
+from switchyard.common.contracts import EmailVerified, PasswordChanged, PasswordResetRequested
 from switchyard.common.http import PROBLEM_JSON
 
 pytestmark = pytest.mark.integration
@@ -132,6 +132,9 @@ async def test_reset_ends_every_session_and_sets_the_new_password(auth, publishe
     await auth.login(account["username"], NEW)
     (changed,) = await published(PasswordChanged)
     assert (str(changed.account_id), changed.reason) == (account["id"], "reset")
+    # Following the emailed link proved the address: users learns it like any verification.
+    (verified,) = await published(EmailVerified)
+    assert str(verified.account_id) == account["id"]
 
     again = await auth.client.post("/password/reset", json={"token": token, "new_password": f"{NEW} twice"})
     _assert_problem(again, 400)

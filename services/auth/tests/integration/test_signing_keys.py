@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import os
 import re
 import sys
+import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
-from sqlalchemy import select, update
+from litestar.di import Provide
+from sqlalchemy import delete, select, update
 
 from switchyard.auth.adapters.orm import signing_keys
-from switchyard.auth.adapters.signing_keys import PUBLICATION_MARGIN
+from switchyard.auth.adapters.signing_keys import PUBLICATION_MARGIN, PUBLISHED_CACHE_S, SigningKeys
+from switchyard.auth.bootstrap import bootstrap
+from switchyard.auth.settings import AuthSettings
 from switchyard.common.testing.services import free_port, service_environment
 
 pytestmark = pytest.mark.integration
@@ -23,6 +31,8 @@ pytestmark = pytest.mark.integration
 type Json = dict[str, Any]
 
 PASSPHRASE = "correct horse battery staple, but longer"
+# conftest.STRONG (conftest modules are not importable under --import-mode=importlib).
+STRONG = "amber falcon drifts over quiet harbor"
 # The documented bound for replicas to pick up a rotated key (their active-key cache), plus slack.
 ROTATION_PICKUP_S = 20.0
 
@@ -170,3 +180,86 @@ async def test_a_passphrase_encrypts_the_stored_keys_and_tokens_still_sign(start
     )
     rotated = await _wait_for_kid(auth, wait_until, account, new_kid)
     assert (await auth.client.get("/sessions", headers=auth.bearer(rotated))).status_code == 200
+
+
+async def _unpublish(db, kid: str, how: str) -> None:
+    """Take ``kid`` out of the JWKS: retired long before its last token could expire, or deleted."""
+    async with db.begin() as session:
+        if how == "retired long ago":
+            long_ago = datetime.now(UTC) - timedelta(days=1)
+            await session.execute(
+                update(signing_keys).where(signing_keys.c.kid == kid).values(retired_at=long_ago)
+            )
+        else:
+            await session.execute(delete(signing_keys).where(signing_keys.c.kid == kid))
+
+
+@pytest.mark.parametrize("how", ["retired long ago", "deleted"])
+async def test_a_key_that_left_the_jwks_stops_verifying_once_the_cached_set_is_stale(
+    make_service_settings, make_database, start_app, how: str
+) -> None:
+    """After an emergency rotation, tokens of the withdrawn key are refused within PUBLISHED_CACHE_S."""
+    settings = await make_service_settings()
+    app = bootstrap(settings, auth=AuthSettings(login_ip_max_failures=1_000_000))
+    client = await start_app(app)
+    # The composition root's key store, to move its clock instead of waiting a minute.
+    provide_ctx = app.dependencies["ctx"]
+    assert isinstance(provide_ctx, Provide)
+    keys: SigningKeys = provide_ctx.dependency().keys
+    db = make_database.sessions(settings.database.url)
+    name = f"keys{uuid.uuid4().hex[:10]}"
+    body = {"email": f"{name}@example.com", "username": name, "password": STRONG}
+    assert (await client.post("/register", json=body)).status_code == 201
+
+    async def log_in() -> dict[str, str]:
+        response = await client.post(
+            "/token", data={"grant_type": "password", "username": name, "password": STRONG}
+        )
+        assert response.status_code == 200, response.text
+        return {"authorization": f"Bearer {response.json()['access_token']}"}
+
+    async def sessions(bearer: dict[str, str]) -> httpx.Response:
+        response: httpx.Response = await client.get("/sessions", headers=bearer)
+        return response
+
+    old = await log_in()
+    assert (await sessions(old)).status_code == 200
+    old_kid = jwt.get_unverified_header(old["authorization"].removeprefix("Bearer "))["kid"]
+    await keys.rotate()
+    await _unpublish(db, old_kid, how)
+    assert old_kid not in {k["kid"] for k in (await client.get("/.well-known/jwks.json")).json()["keys"]}
+    # Within the cache lifetime the old key is still known here (the documented bound).
+    assert (await sessions(old)).status_code == 200
+
+    keys.clock = lambda: time.monotonic() + PUBLISHED_CACHE_S + 1
+
+    refused = await sessions(old)
+    assert refused.status_code == 401, refused.text
+    assert 'error_description="unknown signing key"' in refused.headers["www-authenticate"]
+    assert (await sessions(await log_in())).status_code == 200
+
+
+async def test_a_token_naming_an_unknown_key_refreshes_the_whole_published_set(auth, wait_until) -> None:
+    """The refetch an unknown kid triggers also drops keys no longer published (no minute's wait)."""
+    account = await auth.register()
+    old = await auth.login(account["username"])
+    assert (await auth.client.get("/sessions", headers=auth.bearer(old))).status_code == 200
+    await _rotate(auth)
+    await _unpublish(auth.db, _kid(old), "retired long ago")
+    stranger = {"access_token": _with_kid(old["access_token"], uuid.uuid4().hex)}
+
+    async def old_key_forgotten() -> bool:
+        # Refetches on unknown kids are rate-limited (one a second), so one may be needed again.
+        await auth.client.get("/sessions", headers=auth.bearer(stranger))
+        response = await auth.client.get("/sessions", headers=auth.bearer(old))
+        return bool(response.status_code == 401)
+
+    await wait_until(old_key_forgotten, within=10, interval=0.5)
+
+
+def _with_kid(token: str, kid: str) -> str:
+    """``token`` with its header naming ``kid`` (the signature no longer matters: the kid is unknown)."""
+    header, _, rest = token.partition(".")
+    decoded = json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))
+    encoded = base64.urlsafe_b64encode(json.dumps({**decoded, "kid": kid}).encode()).rstrip(b"=").decode()
+    return f"{encoded}.{rest}"

@@ -38,7 +38,7 @@ def _wrong_code(secret: str) -> str:
 
 async def _enrol(auth, tokens: dict[str, Any]) -> tuple[str, list[str]]:
     """Turn TOTP on; the secret and the backup codes."""
-    started = await auth.client.post("/2fa/totp", headers=auth.bearer(tokens))
+    started = await auth.client.post("/2fa/totp", json={"password": STRONG}, headers=auth.bearer(tokens))
     assert started.status_code == 201, started.text
     secret = started.json()["secret"]
     confirmed = await auth.client.post(
@@ -64,7 +64,7 @@ async def test_enrolment_returns_an_otpauth_uri_and_ten_backup_codes(auth) -> No
     account = await auth.register()
     tokens = await auth.login(account["username"])
 
-    started = await auth.client.post("/2fa/totp", headers=auth.bearer(tokens))
+    started = await auth.client.post("/2fa/totp", json={"password": STRONG}, headers=auth.bearer(tokens))
 
     assert started.status_code == 201, started.text
     secret, uri = started.json()["secret"], urlparse(started.json()["otpauth_uri"])
@@ -78,15 +78,29 @@ async def test_enrolment_returns_an_otpauth_uri_and_ten_backup_codes(auth) -> No
     assert confirmed.status_code == 200, confirmed.text
     codes = confirmed.json()["backup_codes"]
     assert len(codes) == len(set(codes)) == 10
-    again = await auth.client.post("/2fa/totp", headers=auth.bearer(tokens))
+    again = await auth.client.post("/2fa/totp", json={"password": STRONG}, headers=auth.bearer(tokens))
     assert again.status_code == 409, again.text
     assert again.headers["content-type"].startswith(PROBLEM_JSON)
+
+
+async def test_enrolment_needs_the_password_so_a_stolen_token_cannot_lock_the_owner_out(auth) -> None:
+    account = await auth.register()
+    tokens = await auth.login(account["username"])
+
+    wrong = await auth.client.post(
+        "/2fa/totp", json={"password": f"{STRONG} not"}, headers=auth.bearer(tokens)
+    )
+    missing = await auth.client.post("/2fa/totp", json={}, headers=auth.bearer(tokens))
+
+    assert wrong.status_code == 403, wrong.text
+    assert missing.status_code == 422, missing.text
+    assert (await _password_grant(auth, account)).status_code == 200, "TOTP must still be off"
 
 
 async def test_confirming_with_a_wrong_code_leaves_totp_off(auth) -> None:
     account = await auth.register()
     tokens = await auth.login(account["username"])
-    started = await auth.client.post("/2fa/totp", headers=auth.bearer(tokens))
+    started = await auth.client.post("/2fa/totp", json={"password": STRONG}, headers=auth.bearer(tokens))
     secret = started.json()["secret"]
 
     response = await auth.client.post(

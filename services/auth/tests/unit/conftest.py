@@ -1,4 +1,5 @@
-"""A fake unit of work for the auth handlers: accounts and sessions in dicts, events in a list.
+"""A fake unit of work for the auth handlers: accounts and sessions in dicts, events in a list;
+and a fake denylist that records what it was told to refuse.
 
 The fakes hand out copies, as a database would: a handler that changes an account but forgets to
 save it leaves the stored row as it was.
@@ -7,6 +8,7 @@ save it leaves the stored row as it was.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -99,6 +101,25 @@ class FakeAuthUnitOfWork:
         self.events.append(event)
 
 
+class FakeSessionDenylist:
+    """What SessionDenylist would write to Redis: denied sessions, and each account's "not before"."""
+
+    def __init__(self) -> None:
+        self.sessions: list[UUID] = []
+        self.not_before: dict[UUID, datetime] = {}
+
+    async def deny(self, session_ids: Iterable[UUID]) -> None:
+        self.sessions.extend(session_ids)
+
+    async def deny_subject_before(self, account_id: UUID, at: datetime) -> None:
+        self.not_before[account_id] = at
+
+
 @pytest.fixture
 def uow() -> FakeAuthUnitOfWork:
     return FakeAuthUnitOfWork()
+
+
+@pytest.fixture
+def denylist() -> FakeSessionDenylist:
+    return FakeSessionDenylist()

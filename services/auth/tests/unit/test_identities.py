@@ -6,6 +6,7 @@ import pytest
 
 from switchyard.auth.domain.errors import InvalidInput
 from switchyard.auth.domain.identities import (
+    admin_username,
     looks_like_email,
     normalize_email,
     normalize_full_name,
@@ -106,3 +107,11 @@ def test_a_full_name_with_control_characters_is_refused(raw: str):
 def test_a_login_with_an_at_sign_is_an_email():
     assert looks_like_email("ada@example.com")
     assert not looks_like_email("ada")
+
+
+@pytest.mark.parametrize(
+    ("email", "username"), [("Admin@x.org", "admin"), ("ünï.côdé@x.org", "n.cd"), ("é@x.org", "admin")]
+)
+def test_the_bootstrap_admin_username_keeps_only_allowed_characters(email: str, username: str) -> None:
+    assert admin_username(email) == username
+    assert normalize_username(admin_username(email)) == username

@@ -8,7 +8,7 @@ from typing import Annotated
 import msgspec
 
 from switchyard.auth.domain.errors import InvalidInput
-from switchyard.auth.domain.identities import normalize_email
+from switchyard.auth.domain.identities import admin_username, normalize_email
 from switchyard.auth.domain.passwords import PasswordPolicy, check_password
 from switchyard.common.settings import SettingsError, load_settings, redacted_repr
 
@@ -84,6 +84,6 @@ def _check_bootstrap_admin(settings: AuthSettings) -> None:
     except InvalidInput as exc:
         raise SettingsError("AUTH_BOOTSTRAP_ADMIN_EMAIL", str(exc)) from None
     try:
-        check_password(password, settings.password_policy, user_inputs=(email,))
+        check_password(password, settings.password_policy, user_inputs=(email, admin_username(email)))
     except InvalidInput as exc:
         raise SettingsError("AUTH_BOOTSTRAP_ADMIN_PASSWORD", str(exc)) from None

@@ -33,6 +33,13 @@ def _service_adder(service: str) -> Processor:
     return add_service
 
 
+def _console_traceback() -> structlog.typing.ExceptionRenderer:
+    # structlog's default for the console is rich (when installed) with show_locals=True.
+    if isinstance(structlog.dev.default_exception_formatter, structlog.dev.RichTracebackFormatter):
+        return structlog.dev.RichTracebackFormatter(show_locals=False)
+    return structlog.dev.plain_traceback
+
+
 def configure_logging(
     level: str | int = "INFO", *, service: str, json: bool = True, stream: TextIO | None = None
 ) -> None:
@@ -48,13 +55,13 @@ def configure_logging(
         structlog.processors.StackInfoRenderer(),
     ]
     renderer: Processor
+    # Frame locals may hold passwords or tokens, so tracebacks carry frames only, in either format.
     if json:
-        # Frame locals may hold passwords or tokens, so tracebacks carry frames only.
         transformer = structlog.tracebacks.ExceptionDictTransformer(show_locals=False, use_rich=False)
         shared.append(structlog.processors.ExceptionRenderer(transformer))
         renderer = structlog.processors.JSONRenderer()
     else:
-        renderer = structlog.dev.ConsoleRenderer()
+        renderer = structlog.dev.ConsoleRenderer(exception_formatter=_console_traceback())
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),

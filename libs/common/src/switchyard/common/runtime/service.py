@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 from litestar import Litestar
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from switchyard.common.contracts import IntegrationEvent
@@ -23,7 +23,7 @@ from switchyard.common.messaging import EventHandler, OutboxRelay, create_broker
 from switchyard.common.observability import configure_logging, configure_tracing
 from switchyard.common.observability.tracing import instrument_redis, instrument_sqlalchemy
 from switchyard.common.runtime.asyncapi import asyncapi_handler, declare_published
-from switchyard.common.runtime.settings import ServiceSettings
+from switchyard.common.runtime.settings import RedisSettings, ServiceSettings
 
 if TYPE_CHECKING:
     from faststream.kafka import KafkaBroker
@@ -122,6 +122,15 @@ class ServiceRuntime:
             await self.engine.dispose()
 
 
+def create_redis(settings: RedisSettings) -> Redis:
+    """A client whose pool makes a command wait for a free connection (up to the timeout) instead of
+    raising MaxConnectionsError the moment all are busy; closing the client closes the pool."""
+    pool = BlockingConnectionPool.from_url(
+        settings.url, max_connections=settings.max_connections, timeout=settings.pool_timeout_s
+    )
+    return Redis.from_pool(pool)
+
+
 def build_runtime(
     service: str,
     settings: ServiceSettings,
@@ -134,7 +143,7 @@ def build_runtime(
     tracer_provider = configure_tracing(settings.telemetry, service=service, span_processors=span_processors)
     engine = create_engine(settings.database)
     instrument_sqlalchemy(engine, tracer_provider=tracer_provider)
-    redis = Redis.from_url(settings.redis.url)
+    redis = create_redis(settings.redis)
     instrument_redis(redis, tracer_provider=tracer_provider)
     return ServiceRuntime(
         service=service,

@@ -14,9 +14,15 @@ from switchyard.common.settings import load_settings
 
 
 class RedisSettings(msgspec.Struct, frozen=True, kw_only=True):
-    """``REDIS_URL``."""
+    """``REDIS_URL``, ``REDIS_MAX_CONNECTIONS``, ``REDIS_POOL_TIMEOUT_S``.
+
+    Under load a request waits up to ``pool_timeout_s`` for one of ``max_connections`` connections
+    rather than failing at once.
+    """
 
     url: str
+    max_connections: int = 64
+    pool_timeout_s: float = 5.0
 
 
 class LogSettings(msgspec.Struct, frozen=True, kw_only=True):

@@ -41,6 +41,8 @@ accounts = Table(
     Column("password_changed_at", DateTime(timezone=True)),
     Column("role", Text, nullable=False, server_default="user"),
     Column("is_active", Boolean, nullable=False, server_default="true"),
+    # occurred_at of the users event that last set is_active: events on two topics may arrive late.
+    Column("status_changed_at", DateTime(timezone=True)),
     Column("invited", Boolean, nullable=False, server_default="false"),
     Column("totp_secret", Text),
     Column("totp_enabled_at", DateTime(timezone=True)),

@@ -39,8 +39,11 @@ class SessionRepository:
             )
         )
 
-    async def get(self, session_id: UUID) -> Session | None:
-        row = (await self._db.execute(select(sessions).where(sessions.c.id == session_id))).mappings().first()
+    async def get(self, session_id: UUID, *, for_update: bool = False) -> Session | None:
+        query = select(sessions).where(sessions.c.id == session_id)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self._db.execute(query)).mappings().first()
         return None if row is None else Session(**row)
 
     async def list_live(self, account_id: UUID, now: datetime) -> list[Session]:

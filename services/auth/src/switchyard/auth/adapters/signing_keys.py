@@ -2,12 +2,16 @@
 
 One key signs at a time. Rotation retires it; a retired key stays published until the last token
 it signed has expired (access-token lifetime plus a margin for clock skew and cached active keys).
+Auth verifies its own tokens against the published set only, so a key that leaves it (retired long
+enough, or deleted after an emergency rotation) stops being accepted within a minute.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -21,11 +25,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchyard.auth.adapters.orm import signing_keys
 from switchyard.auth.domain.model import utcnow
+from switchyard.common.http.auth import JwksCache, PublicKey
 
 ALGORITHM = "ES256"
 # Longer than the active-key cache and any sane clock skew.
 PUBLICATION_MARGIN = timedelta(minutes=2)
 _ACTIVE_CACHE_S = 10.0
+# How long a key that left the published set may still be accepted here.
+PUBLISHED_CACHE_S = 60.0
 # Tokens naming unknown kids cost at most one key lookup per interval, however many arrive.
 _UNKNOWN_KID_INTERVAL_S = 1.0
 
@@ -41,14 +48,18 @@ class SigningKeys:
         *,
         access_token_ttl_s: int,
         passphrase: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._sessions = session_factory
         self._ttl = timedelta(seconds=access_token_ttl_s)
         self._passphrase = passphrase.encode() if passphrase else None
         self._private: dict[str, ECKey] = {}
-        self._public: dict[str, ECKey] = {}
+        # The whole published set, replaced by each fetch: a key missing from it is unknown.
+        self._published = JwksCache(ttl_s=PUBLISHED_CACHE_S, min_refetch_interval_s=_UNKNOWN_KID_INTERVAL_S)
+        self._published_lock = asyncio.Lock()
         self._active: tuple[str, float] | None = None
-        self._published_at = -_UNKNOWN_KID_INTERVAL_S
+        # Seconds, monotonic; public so a test can move it past the cache lifetimes.
+        self.clock = clock
 
     async def ensure_active(self) -> str:
         """The signing key's kid, creating the first key if there is none (safe across replicas)."""
@@ -91,16 +102,24 @@ class SigningKeys:
         async with self._sessions() as session:
             return {"keys": [dict(row) for row in (await session.execute(query)).scalars()]}
 
-    async def key_for(self, kid: str) -> ECKey | None:
-        """Auth verifying its own tokens: the published key ``kid`` (KeySource of the common verifier)."""
-        if kid not in self._public and time.monotonic() - self._published_at >= _UNKNOWN_KID_INTERVAL_S:
-            self._published_at = time.monotonic()
-            for jwk in (await self.jwks())["keys"]:
-                self._public.setdefault(jwk["kid"], ECKey.import_key(jwk))
-        return self._public.get(kid)
+    async def key_for(self, kid: str) -> PublicKey | None:
+        """Auth verifying its own tokens: the published key ``kid`` (KeySource of the common verifier).
+
+        The published set is read again once it is older than ``PUBLISHED_CACHE_S`` or lacks ``kid``,
+        at most once per ``_UNKNOWN_KID_INTERVAL_S``; a request arriving during a read waits for it.
+        """
+        published = self._published
+        if published.should_fetch(kid, self.clock()) or self._published_lock.locked():
+            async with self._published_lock:
+                if published.should_fetch(kid, self.clock()):
+                    published.record_attempt(self.clock())
+                    jwks = (await self.jwks())["keys"]
+                    keys: dict[str, PublicKey] = {jwk["kid"]: ECKey.import_key(jwk) for jwk in jwks}
+                    published.store(keys, self.clock())
+        return published.get(kid)
 
     async def _cached_active_kid(self) -> str:
-        now = time.monotonic()
+        now = self.clock()
         if self._active is None or now - self._active[1] > _ACTIVE_CACHE_S:
             self._active = (await self.ensure_active(), now)
         return self._active[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 
@@ -90,6 +91,7 @@ class ResendVerification:
 @dataclass(frozen=True, slots=True)
 class StartTotpEnrolment:
     account_id: UUID
+    password: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,12 +133,18 @@ class ChangeRole:
 
 @dataclass(frozen=True, slots=True)
 class DeactivateAccount:
+    """``occurred_at``: when the users service decided, so a late, older decision loses."""
+
     account_id: UUID
+    occurred_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
 class ReactivateAccount:
+    """``occurred_at``: when the users service decided, so a late, older decision loses."""
+
     account_id: UUID
+    occurred_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,5 +38,11 @@ def normalize_full_name(raw: str | None) -> str | None:
     return name or None
 
 
+def admin_username(email: str) -> str:
+    """The bootstrap admin's username: the local part of its email, reduced to the allowed characters."""
+    local = re.sub(r"[^a-z0-9_.-]", "", email.split("@", 1)[0].lower())
+    return (local if len(local) >= 3 else "admin")[:32]
+
+
 def looks_like_email(login: str) -> bool:
     return "@" in login

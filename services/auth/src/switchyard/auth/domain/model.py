@@ -25,6 +25,8 @@ class Account:
     password_changed_at: datetime | None = None
     role: str = "user"
     is_active: bool = True
+    # When the users service last (de)activated the account; an older decision arriving later loses.
+    status_changed_at: datetime | None = None
     invited: bool = False
     totp_secret: str | None = None
     totp_enabled_at: datetime | None = None

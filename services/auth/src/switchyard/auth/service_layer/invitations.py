@@ -9,14 +9,13 @@ from switchyard.auth.domain.commands import AcceptInvitation, InviteAccount
 from switchyard.auth.domain.errors import InvalidInput, InvalidToken
 from switchyard.auth.domain.identities import normalize_email, normalize_full_name, normalize_username
 from switchyard.auth.domain.model import ROLES, Account
-from switchyard.auth.domain.passwords import check_password
 from switchyard.auth.domain.secrets import digest
 from switchyard.auth.service_layer.context import AuthContext
-from switchyard.auth.service_layer.passwords import set_password
+from switchyard.auth.service_layer.passwords import check_new_password, set_password
 from switchyard.auth.service_layer.registration import record_registration
 from switchyard.auth.service_layer.tokens import issue_one_time_token
 from switchyard.auth.service_layer.unit_of_work import AuthUnitOfWork
-from switchyard.common.contracts import EmailVerified, ImportRowProcessed, InvitationIssued
+from switchyard.common.contracts import ImportRowProcessed, InvitationIssued
 
 _ROW_NAMESPACE = uuid.UUID("6f1d3c52-7a0e-4c1b-9a57-3b8f0f3e2d10")
 
@@ -103,10 +102,7 @@ async def accept_invitation(command: AcceptInvitation, ctx: AuthContext) -> None
         account = None if account_id is None else await uow.accounts.get(account_id)
         if account is None:
             raise InvalidToken("The invitation is invalid, expired or already accepted.")
-        user_inputs = (account.email, account.username, account.full_name or "")
-        password = check_password(command.password, ctx.policy, user_inputs=user_inputs)
+        password = check_new_password(ctx, account, command.password)
         password_hash = await ctx.hasher.hash(password)
         await set_password(ctx, uow, account.id, password_hash, reason="invitation-accepted", keep=None)
-        if not account.email_verified:
-            uow.add_event(EmailVerified(account_id=account.id, email=account.email))
         await uow.commit()

@@ -15,11 +15,11 @@ from switchyard.auth.domain.identities import normalize_email
 from switchyard.auth.domain.model import Account
 from switchyard.auth.domain.passwords import check_password
 from switchyard.auth.domain.secrets import digest
+from switchyard.auth.service_layer.brute_force import confirm_password, throttle_subject
 from switchyard.auth.service_layer.context import AuthContext
 from switchyard.auth.service_layer.tokens import issue_one_time_token
-from switchyard.auth.service_layer.two_factor import confirm_password
 from switchyard.auth.service_layer.unit_of_work import AuthUnitOfWork
-from switchyard.common.contracts import PasswordChanged, PasswordResetRequested
+from switchyard.common.contracts import EmailVerified, PasswordChanged, PasswordResetRequested
 
 log = structlog.get_logger(__name__)
 
@@ -34,14 +34,11 @@ async def change_password(command: ChangePassword, ctx: AuthContext) -> None:
     if account is None:
         raise NotFound("No such account.")
     await confirm_password(ctx, account, command.current_password)
-    new_password = _checked(ctx, account, command.new_password, field="new_password")
+    new_password = check_new_password(ctx, account, command.new_password, field="new_password")
     new_hash = await ctx.hasher.hash(new_password)
     async with ctx.uow() as uow:
-        revoked = await set_password(
-            ctx, uow, account.id, new_hash, reason="changed", keep=command.session_id
-        )
+        await set_password(ctx, uow, account.id, new_hash, reason="changed", keep=command.session_id)
         await uow.commit()
-    await ctx.denylist.deny(revoked)
 
 
 async def request_password_reset(command: RequestPasswordReset, ctx: AuthContext) -> None:
@@ -77,14 +74,13 @@ async def reset_password(command: ResetPassword, ctx: AuthContext) -> None:
         account = None if account_id is None else await uow.accounts.get(account_id)
         if account is None:
             raise InvalidToken("The reset link is invalid, expired or already used.")
-        new_password = _checked(ctx, account, command.new_password, field="new_password")
+        new_password = check_new_password(ctx, account, command.new_password, field="new_password")
         # The token stays unspent unless this whole transaction commits.
         new_hash = await ctx.hasher.hash(new_password)
-        revoked = await set_password(ctx, uow, account.id, new_hash, reason="reset", keep=None)
+        await set_password(ctx, uow, account.id, new_hash, reason="reset", keep=None)
         await uow.commit()
-    await ctx.denylist.deny(revoked)
-    # The owner proved who they are: failed attempts before this no longer lock them out.
-    await ctx.throttle.reset(f"account:{account.id}")
+    # The owner proved who they are: failed attempts and a lock from before no longer stop them.
+    await ctx.throttle.succeeded(throttle_subject(account, ""), None)
 
 
 async def set_password(
@@ -96,23 +92,30 @@ async def set_password(
     reason: Literal["changed", "reset", "invitation-accepted"],
     keep: UUID | None,
 ) -> list[UUID]:
-    """Store the new hash, end the other sessions and tell the owner; returns the ended session ids."""
+    """Store the new hash, end the other sessions and tell the owner; returns the ended session ids.
+
+    The ended sessions are denied in Redis before the caller commits: should Redis be down the
+    whole change fails (503) and can be retried, instead of leaving live tokens behind.
+    """
     now = ctx.clock()
     account = await uow.accounts.get(account_id, for_update=True)
     if account is None:
         raise NotFound("No such account.")
     account.password_hash, account.password_changed_at = password_hash, now
-    if reason != "changed":
+    if reason != "changed" and not account.email_verified:
         # Whoever follows an emailed link has read that mailbox.
         account.email_verified = True
+        uow.add_event(EmailVerified(account_id=account.id, email=account.email))
     await uow.accounts.save(account)
     await uow.one_time_tokens.invalidate(account.id, purpose="reset-password", now=now)
     revoked = await uow.sessions.revoke(account.id, now, f"password-{reason}", keep=keep)
+    await ctx.denylist.deny(revoked)
     uow.add_event(PasswordChanged(account_id=account.id, email=account.email, reason=reason, changed_at=now))
     log.info("password_set", account_id=str(account.id), reason=reason, sessions_ended=len(revoked))
     return revoked
 
 
-def _checked(ctx: AuthContext, account: Account, password: str, *, field: str) -> str:
+def check_new_password(ctx: AuthContext, account: Account, password: str, *, field: str = "password") -> str:
+    """The policy, with what the account is known by as context (a password built on it is weak)."""
     user_inputs = (account.email, account.username, account.full_name or "")
     return check_password(password, ctx.policy, user_inputs=user_inputs, field=field)

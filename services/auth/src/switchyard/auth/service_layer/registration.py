@@ -9,7 +9,12 @@ import structlog
 
 from switchyard.auth.domain.commands import RegisterAccount
 from switchyard.auth.domain.errors import AccountExists
-from switchyard.auth.domain.identities import normalize_email, normalize_full_name, normalize_username
+from switchyard.auth.domain.identities import (
+    admin_username,
+    normalize_email,
+    normalize_full_name,
+    normalize_username,
+)
 from switchyard.auth.domain.model import Account
 from switchyard.auth.domain.passwords import check_password
 from switchyard.auth.service_layer.context import AuthContext
@@ -115,7 +120,7 @@ async def ensure_bootstrap_admin(ctx: AuthContext, account_id: UUID) -> bool:
     async with ctx.uow() as uow:
         if await uow.accounts.find_by_login(normalize_email(email)) is not None:
             return False
-    username = normalize_username(_admin_username(email))
+    username = admin_username(email)
     command = RegisterAccount(
         account_id=account_id,
         email=email,
@@ -125,13 +130,12 @@ async def ensure_bootstrap_admin(ctx: AuthContext, account_id: UUID) -> bool:
         email_verified=True,
     )
     try:
-        await register_account(command, ctx)
-    except AccountExists:
-        return False  # another replica created it first
+        registration = await register_account(command, ctx)
+    except AccountExists as exc:
+        if exc.field == "username":
+            log.error("bootstrap_admin_not_created", reason=f"the username {username!r} is taken")
+        return False  # else another replica created it first
+    if registration.account is None:
+        return False  # enumeration-safe registration hid that another replica created it first
     log.info("bootstrap_admin_created", email=normalize_email(email))
     return True
-
-
-def _admin_username(email: str) -> str:
-    local = "".join(ch for ch in email.split("@", 1)[0].lower() if ch.isalnum() or ch in "_.-")
-    return (local if len(local) >= 3 else "admin")[:32]

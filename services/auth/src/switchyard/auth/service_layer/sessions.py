@@ -46,9 +46,9 @@ async def _end(ctx: AuthContext, account_id: UUID, session_id: UUID, reason: str
     async with ctx.uow() as uow:
         revoked = bool(await uow.sessions.revoke(account_id, ctx.clock(), reason, only=session_id))
         session = None if revoked else await uow.sessions.get(session_id)
+        if revoked or (session is not None and session.account_id == account_id):
+            # Before the commit: if Redis is down nothing is ended and the client can retry;
+            # denying an already ended session again is harmless.
+            await ctx.denylist.deny([session_id])
         await uow.commit()
-    if revoked or (session is not None and session.account_id == account_id):
-        # After the commit, and again for an ended session: if Redis failed the first time the
-        # client retries, and denying twice is harmless.
-        await ctx.denylist.deny([session_id])
     return revoked

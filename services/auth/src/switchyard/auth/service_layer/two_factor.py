@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import pyotp
 
 from switchyard.auth.domain.commands import ConfirmTotp, DisableTotp, StartTotpEnrolment
-from switchyard.auth.domain.errors import Conflict, InvalidInput, NotFound, WrongPassword
+from switchyard.auth.domain.errors import Conflict, InvalidInput, NotFound
 from switchyard.auth.domain.model import Account
-from switchyard.auth.domain.passwords import normalize_password
 from switchyard.auth.domain.secrets import digest, new_backup_codes, normalize_backup_code
+from switchyard.auth.service_layer.brute_force import confirm_password
 from switchyard.auth.service_layer.context import AuthContext
 
 ISSUER_NAME = "Switchyard"
@@ -56,7 +56,15 @@ async def verify_second_factor(ctx: AuthContext, account: Account, code: str) ->
 
 
 async def start_enrolment(command: StartTotpEnrolment, ctx: AuthContext) -> TotpEnrolment:
-    """A new secret, pending until confirmed with a code from the authenticator app."""
+    """A new secret, pending until confirmed with a code from the authenticator app.
+
+    Needs the password: a stolen access token alone must not be able to lock the owner out.
+    """
+    async with ctx.uow() as uow:
+        account = await uow.accounts.get(command.account_id)
+    if account is None:
+        raise NotFound("No such account.")
+    await confirm_password(ctx, account, command.password)
     async with ctx.uow() as uow:
         account = await uow.accounts.get(command.account_id, for_update=True)
         if account is None:
@@ -107,12 +115,3 @@ async def disable(command: DisableTotp, ctx: AuthContext) -> None:
         await uow.accounts.save(current)
         await uow.backup_codes.replace(current.id, [])
         await uow.commit()
-
-
-async def confirm_password(ctx: AuthContext, account: Account, password: str) -> None:
-    """Re-authentication for a sensitive change; wrong answers count toward the brute-force limit."""
-    subject = f"account:{account.id}"
-    await ctx.throttle.check(subject, None)
-    if not await ctx.hasher.verify(account.password_hash, normalize_password(password)):
-        await ctx.throttle.record_failure(subject, None)
-        raise WrongPassword()

@@ -3,6 +3,7 @@
 from switchyard.common.http.auth.denylist import (
     deny_session,
     deny_token_id,
+    deny_tokens_issued_before,
     denylist_key,
     is_token_denied,
     is_token_id_denied,
@@ -39,6 +40,7 @@ __all__ = [
     "authenticated_principal",
     "deny_session",
     "deny_token_id",
+    "deny_tokens_issued_before",
     "denylist_key",
     "is_token_denied",
     "is_token_id_denied",

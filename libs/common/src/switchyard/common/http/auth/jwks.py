@@ -74,7 +74,9 @@ class JwksSource:
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
 
     async def key_for(self, kid: str) -> PublicKey | None:
-        if self.cache.should_fetch(kid, self.clock()):
+        # A fetch in flight (its attempt already recorded) is waited for, not skipped: a token with
+        # the new kid arriving mid-fetch after a rotation must not be refused.
+        if self.cache.should_fetch(kid, self.clock()) or self._lock.locked():
             async with self._lock:
                 # Another request may have refreshed while this one waited.
                 if self.cache.should_fetch(kid, self.clock()):

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 
 # "Ed25519" is the RFC 9864 name of what older issuers call "EdDSA".
 DEFAULT_ALGORITHMS = ("Ed25519", "EdDSA", "ES256")
+# RFC 9068 section 2.1: access tokens say so in their header, so an ID token or any other JWT
+# signed by the same key is not taken for one (media type names are case-insensitive).
+ACCESS_TOKEN_TYPES = frozenset({"at+jwt", "application/at+jwt"})
 _MAX_TOKEN_BYTES = 8192
 
 
@@ -50,7 +53,8 @@ def _pinned(algorithms: Sequence[str]) -> tuple[str, ...]:
 
 
 class JwksVerifier:
-    """Verifies signature (pinned algorithms, key by kid), exp/nbf/iat, iss, aud and the jti denylist."""
+    """Verifies type (at+jwt), signature (pinned algorithms, key by kid), exp/nbf/iat, iss, aud and the
+    denylist (the token, its session, its subject's "not before")."""
 
     def __init__(
         self,
@@ -80,6 +84,9 @@ class JwksVerifier:
         header = self._header(token)
         if header.get("alg") not in self.algorithms:
             raise TokenRejected("unsupported signature algorithm")
+        typ = header.get("typ")
+        if not isinstance(typ, str) or typ.lower() not in ACCESS_TOKEN_TYPES:
+            raise TokenRejected("not an access token")
         kid = header.get("kid")
         if not isinstance(kid, str):
             raise TokenRejected("token has no key id")
@@ -97,7 +104,11 @@ class JwksVerifier:
         if self.denylist is not None:
             try:
                 denied = await is_token_denied(
-                    self.denylist, token_id=principal.token_id, session_id=principal.session_id
+                    self.denylist,
+                    token_id=principal.token_id,
+                    session_id=principal.session_id,
+                    subject=principal.subject,
+                    issued_at=principal.issued_at,
                 )
             except RedisError as exc:
                 raise DenylistUnavailable("the token denylist (Redis) is unreachable") from exc

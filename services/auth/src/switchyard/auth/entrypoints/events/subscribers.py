@@ -24,22 +24,20 @@ from switchyard.common.runtime import ServiceRuntime
 
 
 def subscribe_all(runtime: ServiceRuntime, ctx: AuthContext) -> None:
-    """Session ids are denied in Redis before the transaction commits: if the commit then fails the
-    event is redelivered, and denying twice is harmless."""
-
     async def on_user_role_changed(event: UserRoleChanged, _envelope: Envelope, uow: AuthUnitOfWork) -> None:
-        await account_sync.change_role(ChangeRole(account_id=event.user_id, role=event.role), uow)
+        command = ChangeRole(account_id=event.user_id, role=event.role)
+        await account_sync.change_role(command, uow, ctx.denylist)
 
-    async def on_user_deactivated(event: UserDeactivated, _envelope: Envelope, uow: AuthUnitOfWork) -> None:
-        revoked = await account_sync.deactivate_account(DeactivateAccount(account_id=event.user_id), uow)
-        await ctx.denylist.deny(revoked)
+    async def on_user_deactivated(event: UserDeactivated, envelope: Envelope, uow: AuthUnitOfWork) -> None:
+        command = DeactivateAccount(account_id=event.user_id, occurred_at=envelope.occurred_at)
+        await account_sync.deactivate_account(command, uow, ctx.denylist)
 
-    async def on_user_reactivated(event: UserReactivated, _envelope: Envelope, uow: AuthUnitOfWork) -> None:
-        await account_sync.reactivate_account(ReactivateAccount(account_id=event.user_id), uow)
+    async def on_user_reactivated(event: UserReactivated, envelope: Envelope, uow: AuthUnitOfWork) -> None:
+        command = ReactivateAccount(account_id=event.user_id, occurred_at=envelope.occurred_at)
+        await account_sync.reactivate_account(command, uow)
 
     async def on_user_deleted(event: UserDeleted, _envelope: Envelope, uow: AuthUnitOfWork) -> None:
-        revoked = await account_sync.erase_account(EraseAccount(account_id=event.user_id), uow)
-        await ctx.denylist.deny(revoked)
+        await account_sync.erase_account(EraseAccount(account_id=event.user_id), uow, ctx.denylist)
 
     async def on_import_row_submitted(
         event: ImportRowSubmitted, _envelope: Envelope, uow: AuthUnitOfWork

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from redis.exceptions import RedisError
 
+from switchyard.auth.adapters.password_hasher import HashingOverloaded
 from switchyard.auth.domain.errors import (
     AccountDisabled,
     AccountExists,
@@ -36,6 +37,12 @@ def _too_many_attempts(exc: TooManyAttempts) -> ProblemError:
     return ProblemError(429, None, str(exc), headers={"Retry-After": str(exc.retry_after_s)})
 
 
+def _overloaded(_exc: HashingOverloaded) -> ProblemError:
+    return ProblemError(
+        503, None, "Too many sign-ins at once; try again in a moment.", headers={"Retry-After": "1"}
+    )
+
+
 def _redis_down(_exc: RedisError) -> ProblemError:
     # Fail closed: without the counters and the denylist nothing is safe to allow.
     return ProblemError(503, None, REDIS_DOWN, headers={"Retry-After": "5"})
@@ -51,4 +58,5 @@ PROBLEMS: Mapping[type[Exception], ProblemMapper] = {
     NotFound: maps_to(404),
     Conflict: maps_to(409),
     RedisError: _redis_down,
+    HashingOverloaded: _overloaded,
 }

@@ -1,4 +1,4 @@
-"""Request and response bodies of the auth HTTP API (the token endpoints are form-encoded, see token.py).
+"""Request and response bodies of the auth HTTP API (the OAuth endpoints are form-encoded, see oauth.py).
 
 String limits here only stop absurd input early; the real rules (password policy, username format)
 live in the domain and answer with a precise 422.
@@ -71,6 +71,10 @@ class PasswordReset(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 class EmailVerification(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     token: Token
+
+
+class TotpStart(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    password: Password
 
 
 class TotpEnrolmentRead(msgspec.Struct, kw_only=True):

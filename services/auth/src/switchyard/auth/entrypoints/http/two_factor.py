@@ -14,6 +14,7 @@ from switchyard.auth.entrypoints.http.schemas import (
     TotpConfirm,
     TotpDisable,
     TotpEnrolmentRead,
+    TotpStart,
 )
 from switchyard.auth.service_layer import two_factor
 from switchyard.common.http import CurrentPrincipal
@@ -25,10 +26,14 @@ class TwoFactorController(Controller):
     # Responses carry secrets (the TOTP seed, backup codes): never stored for replays.
     opt = {"idempotency": False}
 
-    @post("/", status_code=201, summary="Start TOTP enrolment: a secret and an otpauth:// URI for the app")
-    async def start(self, principal: CurrentPrincipal, ctx: Ctx) -> TotpEnrolmentRead:
+    @post(
+        "/", status_code=201, summary="Start TOTP enrolment (needs the password): secret and otpauth:// URI"
+    )
+    async def start(
+        self, data: JSONBody[TotpStart], principal: CurrentPrincipal, ctx: Ctx
+    ) -> TotpEnrolmentRead:
         enrolment = await two_factor.start_enrolment(
-            StartTotpEnrolment(account_id=UUID(principal.subject)), ctx
+            StartTotpEnrolment(account_id=UUID(principal.subject), password=data.password), ctx
         )
         return TotpEnrolmentRead(secret=enrolment.secret, otpauth_uri=enrolment.otpauth_uri)
 
