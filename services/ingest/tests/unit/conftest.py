@@ -17,6 +17,9 @@ class FakeOnboardedUserRepository:
         # Mirrors ON CONFLICT DO NOTHING: the first record of a user stays.
         self.rows.setdefault(user.user_id, user)
 
+    async def delete(self, user_id: UUID) -> None:
+        self.rows.pop(user_id, None)
+
     async def get(self, user_id: UUID) -> OnboardedUser | None:
         return self.rows.get(user_id)
 

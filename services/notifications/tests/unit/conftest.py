@@ -1,6 +1,8 @@
-"""A fake unit of work for the notifications handlers: deliveries in a list."""
+"""A fake unit of work for the notifications handlers: deliveries in a list (queued and erased)."""
 
 from __future__ import annotations
+
+from uuid import UUID
 
 import pytest
 
@@ -18,6 +20,12 @@ class FakeDeliveryRepository:
             return False
         self.rows.append(delivery)
         return True
+
+    async def delete_for_user(self, user_id: UUID) -> int:
+        kept = [row for row in self.rows if row.user_id != user_id]
+        erased = len(self.rows) - len(kept)
+        self.rows = kept
+        return erased
 
 
 class FakeNotificationsUnitOfWork:
