@@ -26,49 +26,32 @@ import argparse
 import asyncio
 import os
 import statistics
+import sys
 import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import msgspec
 from argon2 import PasswordHasher, Type
 
 from switchyard.auth.settings import AuthSettings
-from switchyard.common.runtime import ServiceSettings
-from switchyard.common.testing import (
-    DatabaseFactory,
-    ServiceProcess,
-    isolated_topics,
-    service_settings,
-    start_service_process,
-    wait_until,
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root, for bench._support
+from bench._support import (
+    PASSWORD,
+    TIMEOUT,
+    accounts,
+    auth_and_users,
+    cpu_seconds,
+    infrastructure,
+    log_in,
 )
-from switchyard.common.testing.infrastructure import Infrastructure, local_stack_dir, read_local_stack
 
-PASSWORD = "amber falcon drifts over quiet harbor"
-TIMEOUT = httpx.Timeout(30.0)
 ARGON2 = AuthSettings()
-
-
-def _infrastructure() -> Infrastructure:
-    """BENCH_* variables, else the running local stack."""
-    database, kafka, redis = (os.environ.get(f"BENCH_{n}") for n in ("DATABASE_URL", "KAFKA", "REDIS_URL"))
-    if database and kafka and redis:
-        return Infrastructure(database, kafka, redis, source="the BENCH_* variables")
-    stack = read_local_stack(local_stack_dir())
-    return replace(
-        stack,
-        database_url=database or stack.database_url,
-        kafka_bootstrap=kafka or stack.kafka_bootstrap,
-        redis_url=redis or stack.redis_url,
-    )
 
 
 @dataclass(frozen=True)
@@ -109,70 +92,12 @@ def _hash_rate(seconds: float) -> HashRun:
     return HashRun(threads, sum(n for n, _ in runs), elapsed, sum(cpu for _, cpu in runs))
 
 
-_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _cpu_seconds(stat: Path) -> float:
-    """utime + stime (fields 14 and 15 of proc(5)) of a /proc/<pid>[/task/<tid>]/stat file."""
-    fields = stat.read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / _TICKS
-
-
 def _cpu_times(pids: dict[str, int]) -> dict[str, float]:
     """CPU seconds so far of each process, plus auth's main thread (its event loop) as "auth loop"."""
     proc = Path("/proc")
-    times = {name: _cpu_seconds(proc / str(pid) / "stat") for name, pid in pids.items()}
-    times["auth loop"] = _cpu_seconds(proc / str(pids["auth"]) / "task" / str(pids["auth"]) / "stat")
+    times = {name: cpu_seconds(proc / str(pid) / "stat") for name, pid in pids.items()}
+    times["auth loop"] = cpu_seconds(proc / str(pids["auth"]) / "task" / str(pids["auth"]) / "stat")
     return times
-
-
-@asynccontextmanager
-async def _services(
-    infra: Infrastructure, logs: Path
-) -> AsyncIterator[tuple[ServiceProcess, ServiceProcess]]:
-    """auth and users running as processes; everything they use is removed on exit."""
-    databases = DatabaseFactory(infra.database_url, prefix="sy_bench")
-    async with AsyncExitStack() as stack:
-        kafka = await stack.enter_async_context(isolated_topics(infra.kafka_bootstrap))
-        stack.push_async_callback(databases.close)
-
-        async def settings() -> ServiceSettings:
-            return service_settings(
-                database_url=await databases.create(), kafka=kafka, redis_url=infra.redis_url
-            )
-
-        auth = await start_service_process("auth", await settings(), log=logs / "auth.log")
-        stack.push_async_callback(auth.stop)
-        users_settings = await settings()
-        jwt = msgspec.structs.replace(users_settings.jwt, jwks_url=f"{auth.base_url}/.well-known/jwks.json")
-        users_settings = msgspec.structs.replace(users_settings, jwt=jwt)
-        users = await start_service_process("users", users_settings, log=logs / "users.log")
-        stack.push_async_callback(users.stop)
-        yield auth, users
-
-
-async def _log_in(auth: httpx.AsyncClient, username: str) -> httpx.Response:
-    return await auth.post(
-        "/token", data={"grant_type": "password", "username": username, "password": PASSWORD}
-    )
-
-
-async def _accounts(
-    auth: httpx.AsyncClient, users: httpx.AsyncClient, usernames: list[str]
-) -> dict[str, str]:
-    """Register ``usernames``; a bearer header for the last one, once users has its profile."""
-    for username in usernames:
-        body = {"email": f"{username}@example.com", "username": username, "password": PASSWORD}
-        (await auth.post("/register", json=body)).raise_for_status()
-    tokens = await _log_in(auth, usernames[-1])
-    tokens.raise_for_status()
-    bearer = {"authorization": f"Bearer {tokens.json()['access_token']}"}
-
-    async def profile_ready() -> bool:
-        return (await users.get("/me", headers=bearer)).status_code == 200
-
-    await wait_until(profile_ready, within=60.0)
-    return bearer
 
 
 @dataclass
@@ -224,7 +149,7 @@ async def _login_load(
 
     async def client(username: str) -> None:
         while time.perf_counter() < deadline:
-            outcomes[(await _log_in(auth, username)).status_code] += 1
+            outcomes[(await log_in(auth, username)).status_code] += 1
 
     await asyncio.gather(*(client(u) for u in usernames))
     return outcomes, time.perf_counter() - started
@@ -244,14 +169,14 @@ async def _run(args: argparse.Namespace, usernames: list[str], logs: Path) -> Re
     hashes = [await asyncio.to_thread(_hash_rate, args.hash_seconds)]
     limits = httpx.Limits(max_connections=len(usernames) + 4)
     async with (
-        _services(_infrastructure(), logs) as (auth_process, users_process),
+        auth_and_users(infrastructure(), logs) as (auth_process, users_process),
         httpx.AsyncClient(base_url=auth_process.base_url, timeout=TIMEOUT, limits=limits) as auth,
         httpx.AsyncClient(base_url=users_process.base_url, timeout=TIMEOUT) as users,
     ):
-        bearer = await _accounts(auth, users, usernames)
+        bearer = await accounts(auth, users, usernames)
         await _probe_me(users, bearer, 1.0, args.probe_rate)  # warm-up: connections, JWKS
         idle = [await _probe_me(users, bearer, args.baseline_seconds, args.probe_rate)]
-        await asyncio.gather(*(_log_in(auth, u) for u in usernames))  # warm-up: pools, sessions
+        await asyncio.gather(*(log_in(auth, u) for u in usernames))  # warm-up: pools, sessions
         pids = {"auth": auth_process.process.pid, "users": users_process.process.pid, "client": os.getpid()}
         cpu_before = _cpu_times(pids)
         (outcomes, login_seconds), loaded = await asyncio.gather(

@@ -32,6 +32,7 @@ from switchyard.common.http.auth import (
     deny_token_id,
     deny_tokens_issued_before,
 )
+from switchyard.common.http.auth.jwks import JwksSource
 from switchyard.common.testing.services import free_port
 
 pytestmark = pytest.mark.integration
@@ -261,7 +262,9 @@ async def test_tokens_with_a_new_kid_arriving_during_one_fetch_all_wait_for_it(
     await verifier.verify(mint(signing_key))
     rotated = OKPKey.generate_key("Ed25519", auto_kid=True)
     jwks_endpoint.publish(signing_key, rotated)
-    verifier.keys.cache.attempted_at = -math.inf  # as if the last fetch were long ago
+    source = verifier.keys
+    assert isinstance(source, JwksSource)
+    source.cache.attempted_at = -math.inf  # as if the last fetch were long ago
 
     principals = await asyncio.gather(*(verifier.verify(mint(rotated)) for _ in range(5)))
 

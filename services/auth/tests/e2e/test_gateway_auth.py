@@ -4,6 +4,7 @@ whole session, with the answers nginx passes through unchanged."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import httpx
 import jwt
@@ -22,7 +23,7 @@ async def client(gateway: Gateway):
         yield http
 
 
-def _claims(http_jwks: dict, token: str) -> dict:
+def _claims(http_jwks: dict[str, Any], token: str) -> dict[str, Any]:
     """Verified with PyJWT from the JWKS the gateway serves (auth signs with joserfc)."""
     key = jwt.PyJWKSet.from_dict(http_jwks)[jwt.get_unverified_header(token)["kid"]]
     return jwt.decode(token, key, algorithms=["ES256"], audience="switchyard", issuer="switchyard-auth")

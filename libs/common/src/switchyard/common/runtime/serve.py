@@ -8,6 +8,7 @@ import uvicorn
 from litestar import Litestar
 
 from switchyard.common.runtime.settings import ServiceSettings, load_service_settings
+from switchyard.common.serving import UVICORN_OPTIONS
 from switchyard.common.settings import exit_on_settings_error
 
 
@@ -16,12 +17,4 @@ def serve(service: str, bootstrap: Callable[[ServiceSettings], Litestar]) -> Non
     with exit_on_settings_error(f"switchyard-{service}"):
         settings = load_service_settings()
     app = bootstrap(settings)
-    uvicorn.run(
-        app,
-        host=settings.http.host,
-        port=settings.http.port,
-        log_config=None,
-        access_log=False,
-        proxy_headers=True,
-        timeout_graceful_shutdown=20,
-    )
+    uvicorn.run(app, host=settings.http.host, port=settings.http.port, **UVICORN_OPTIONS)

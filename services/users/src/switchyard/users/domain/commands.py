@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -23,7 +24,7 @@ class UpdateMyProfile:
     """Only the fields given change; ``None`` clears one."""
 
     user_id: UUID
-    changes: dict[str, str | None]
+    changes: Mapping[str, str | None]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,13 @@
+"""How every service process runs under uvicorn; light to import, so benchmark baselines use it too."""
+
+from __future__ import annotations
+
+from typing import Any
+
+UVICORN_OPTIONS: dict[str, Any] = {
+    "log_config": None,
+    "access_log": False,
+    # Client addresses from X-Forwarded-For, trusted only from FORWARDED_ALLOW_IPS (default loopback).
+    "proxy_headers": True,
+    "timeout_graceful_shutdown": 20,
+}
