@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from typing import Any
@@ -82,6 +83,9 @@ def _source(raw: Any) -> str:
     return str(getattr(raw, "value", raw) or "request")
 
 
+_UNKNOWN_FIELD = re.compile(r"unknown field `([^`]+)`")
+
+
 def validation_errors(extra: Any) -> list[dict[str, str]]:
     """Litestar's validation details as ``[{"path": "body.email", "message": ...}]``."""
     if not isinstance(extra, list):
@@ -89,9 +93,13 @@ def validation_errors(extra: Any) -> list[dict[str, str]]:
     errors = []
     for item in extra:
         if isinstance(item, Mapping):
-            key = item.get("key")
+            key, message = item.get("key"), str(item.get("message", "invalid value"))
+            # msgspec names an unknown body field only in its message; the key is the parameter ("data").
+            unknown = _UNKNOWN_FIELD.search(message)
+            if unknown and key == "data":
+                key = unknown.group(1)
             path = f"{_source(item.get('source'))}.{key}" if key else _source(item.get("source"))
-            errors.append({"path": path, "message": str(item.get("message", "invalid value"))})
+            errors.append({"path": path, "message": message})
     return errors
 
 

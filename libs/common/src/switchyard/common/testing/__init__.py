@@ -10,6 +10,7 @@ from switchyard.common.testing.infrastructure import (
     InfrastructureUnavailable,
     resolve_infrastructure,
 )
+from switchyard.common.testing.jwks import JwksServer, serve_jwks
 from switchyard.common.testing.kafka import ReadTopic, committed_offsets, isolated_topics, publish_raw
 from switchyard.common.testing.services import (
     ServiceProcess,
@@ -26,6 +27,7 @@ __all__ = [
     "DatabaseFactory",
     "Infrastructure",
     "InfrastructureUnavailable",
+    "JwksServer",
     "ReadTopic",
     "ServiceProcess",
     "WaitUntil",
@@ -36,6 +38,7 @@ __all__ = [
     "resolve_infrastructure",
     "run_service_module",
     "running_app",
+    "serve_jwks",
     "service_environment",
     "service_settings",
     "start_service_process",

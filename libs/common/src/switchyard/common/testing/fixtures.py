@@ -29,6 +29,7 @@ from switchyard.common.testing.infrastructure import (
     InfrastructureUnavailable,
     resolve_infrastructure,
 )
+from switchyard.common.testing.jwks import JwksServer, serve_jwks
 from switchyard.common.testing.kafka import ReadTopic, isolated_topics
 from switchyard.common.testing.services import (
     ServiceProcess,
@@ -153,3 +154,11 @@ async def start_service(
     yield start
     for process in reversed(started):
         await process.stop()
+
+
+@pytest.fixture(scope="module")
+async def jwks_server() -> AsyncIterator[JwksServer]:
+    """Auth's key endpoint stand-in: point ``JwtSettings(jwks_url=jwks_server.url)`` at it and send
+    ``jwks_server.bearer(user_id, roles=[...])``."""
+    async with serve_jwks() as server:
+        yield server

@@ -37,7 +37,10 @@ class Cursor:
             name, value, row_id = raw
             if name != sort:
                 raise InvalidField("cursor", f"This cursor belongs to sort={name!r}; repeat that sort.")
-            parsed = datetime.fromisoformat(value) if sort.endswith("created_at") else str(value)
+            # PostgreSQL text cannot hold NUL: such a value would fail in the database, not here.
+            if not isinstance(value, str) or not isinstance(row_id, str) or "\x00" in value:
+                raise ValueError("not a cursor value")
+            parsed = datetime.fromisoformat(value) if sort.endswith("created_at") else value
             return cls(sort=sort, value=parsed, id=UUID(row_id))
         except InvalidField:
             raise
@@ -55,6 +58,10 @@ class UserQuery:
     role: Role | None = None
     is_active: bool | None = None
     q: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.q is not None and "\x00" in self.q:
+            raise InvalidField("q", "The search text cannot contain NUL characters.")
 
     @property
     def descending(self) -> bool:

@@ -50,8 +50,9 @@ class AuthenticationMiddleware(ASGIMiddleware):
                     principal = await self.verifier.verify(token.strip())
                 except TokenRejected as exc:
                     failure = exc.reason
-                except KeysUnavailable:
+                except KeysUnavailable as exc:
                     # Fail closed: without keys or the denylist no token is trusted.
+                    _log.warning("token_verification_unavailable", reason=str(exc), cause=repr(exc.__cause__))
                     raise ProblemError(
                         503, None, "Access tokens cannot be verified right now.", headers={"Retry-After": "5"}
                     ) from None

@@ -8,7 +8,7 @@ from switchyard.common.http import ProblemError, ProblemMapper, maps_to
 from switchyard.users.domain.errors import InvalidField, LastActiveAdmin, ProfileNotFound, StaleProfile
 
 # Fields read from the query string; the rest come from the body.
-_QUERY_FIELDS = ("cursor",)
+_QUERY_FIELDS = ("cursor", "q")
 
 
 def _invalid_field(exc: InvalidField) -> ProblemError:
