@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from dataclasses import dataclass
@@ -22,7 +23,21 @@ def db_role(service: str) -> str:
     return f"switchyard_{service}"
 
 
-GENERATED_KEYS = (ADMIN_PASSWORD_KEY, *(db_password_key(s) for s in SERVICES), "BOOTSTRAP_ADMIN_PASSWORD")
+# Auth's keys at rest: a Fernet key (32 bytes, url-safe base64) and a passphrase.
+TOTP_KEY, SIGNING_PASSPHRASE_KEY = "AUTH_TOTP_ENCRYPTION_KEY", "AUTH_SIGNING_KEY_PASSPHRASE"
+GENERATED_KEYS = (
+    ADMIN_PASSWORD_KEY,
+    *(db_password_key(s) for s in SERVICES),
+    "BOOTSTRAP_ADMIN_PASSWORD",
+    TOTP_KEY,
+    SIGNING_PASSPHRASE_KEY,
+)
+
+
+def _generate(key: str) -> str:
+    if key == TOTP_KEY:
+        return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+    return secrets.token_urlsafe(24)
 
 
 @dataclass(frozen=True)
@@ -70,7 +85,7 @@ def load_or_create(config: StackConfig) -> Credentials:
     missing = [k for k in GENERATED_KEYS if not values.get(k)]
     if missing:
         for key in missing:
-            values[key] = secrets.token_urlsafe(24)
+            values[key] = _generate(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         _write(path, values)
     return Credentials(values=values)

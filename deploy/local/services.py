@@ -7,7 +7,7 @@ import subprocess
 from collections.abc import Sequence
 
 from .config import ROUTES, StackConfig, StackError
-from .credentials import Credentials, admin_login
+from .credentials import SIGNING_PASSPHRASE_KEY, TOTP_KEY, Credentials, admin_login
 from .pg import service_url
 from .procs import ProcessSpec
 
@@ -63,6 +63,8 @@ def service_env(config: StackConfig, creds: Credentials, service: str) -> dict[s
     if service == "auth":
         env.update({k: v for k, v in config.passthrough.items() if k.startswith("AUTH_")})
         env["AUTH_BOOTSTRAP_ADMIN_EMAIL"], env["AUTH_BOOTSTRAP_ADMIN_PASSWORD"] = admin_login(config, creds)
+        for key in (TOTP_KEY, SIGNING_PASSPHRASE_KEY):
+            env.setdefault(key, creds.get(key))
         env.setdefault("AUTH_PUBLIC_URL", f"{config.gateway_url}/api/v1/auth")
     return env
 

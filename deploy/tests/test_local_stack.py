@@ -77,3 +77,13 @@ def test_log_tail_shows_the_last_lines(tmp_path):
     log = Path(tmp_path / "x.log")
     log.write_text("".join(f"line {i}\n" for i in range(100)))
     assert procs.tail(log, 2).splitlines() == ["    | line 98", "    | line 99"]
+
+
+def test_auth_gets_generated_keys_at_rest_and_a_valid_fernet_key(tmp_path):
+    from cryptography.fernet import Fernet
+
+    config = load_config({"STACK_DIR": str(tmp_path)})
+    creds = credentials.load_or_create(config)
+
+    Fernet(creds.get(credentials.TOTP_KEY).encode())  # raises if malformed
+    assert len(creds.get(credentials.SIGNING_PASSPHRASE_KEY)) >= 24

@@ -263,3 +263,18 @@ def _with_kid(token: str, kid: str) -> str:
     decoded = json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))
     encoded = base64.urlsafe_b64encode(json.dumps({**decoded, "kid": kid}).encode()).rstrip(b"=").decode()
     return f"{encoded}.{rest}"
+
+
+async def test_a_key_stored_before_a_passphrase_was_set_still_signs(make_database) -> None:
+    import jwt as pyjwt
+
+    from switchyard.auth.adapters.signing_keys import SigningKeys
+    from switchyard.auth.bootstrap import SERVICE_ROOT
+
+    url = await make_database.create(migrations=SERVICE_ROOT)
+    sessions = make_database.sessions(url)
+    kid = await SigningKeys(sessions, access_token_ttl_s=900).ensure_active()
+
+    token = await SigningKeys(sessions, access_token_ttl_s=900, passphrase="set later").sign({"sub": "x"})
+
+    assert pyjwt.get_unverified_header(token)["kid"] == kid

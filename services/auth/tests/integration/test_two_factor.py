@@ -170,3 +170,26 @@ async def test_disabling_needs_the_password(auth) -> None:
     _assert_invalid_grant(still_on)
     assert right.status_code == 204, right.text
     assert (await _password_grant(auth, account)).status_code == 200
+
+
+async def test_with_an_encryption_key_the_seed_is_sealed_at_rest_and_still_works(start_auth) -> None:
+    from cryptography.fernet import Fernet
+    from sqlalchemy import select
+
+    from switchyard.auth.adapters.orm import accounts
+
+    auth = await start_auth(totp_encryption_key=Fernet.generate_key().decode())
+    account = await auth.register()
+    tokens = await auth.login(account["username"])
+    secret, _codes = await _enrol(auth, tokens)
+
+    async with auth.db() as session:
+        stored = (
+            await session.execute(
+                select(accounts.c.totp_secret).where(accounts.c.username == account["username"])
+            )
+        ).scalar_one()
+    assert stored.startswith("fernet:")
+    assert secret not in stored
+    next_step = pyotp.TOTP(secret).at(time.time() + STEP_S)
+    assert (await _password_grant(auth, account, otp=next_step)).status_code == 200

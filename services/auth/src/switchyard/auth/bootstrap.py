@@ -13,6 +13,7 @@ from opentelemetry.sdk.trace import SpanProcessor
 
 from switchyard.auth.adapters.password_hasher import PasswordHasher
 from switchyard.auth.adapters.revocations import SessionDenylist
+from switchyard.auth.adapters.secret_box import SecretBox
 from switchyard.auth.adapters.signing_keys import ALGORITHM, SigningKeys
 from switchyard.auth.adapters.throttle import LoginThrottle
 from switchyard.auth.entrypoints.events.subscribers import subscribe_all
@@ -59,6 +60,7 @@ def build_context(runtime: ServiceRuntime, auth: AuthSettings) -> AuthContext:
             lockout_s=auth.login_lockout_s,
         ),
         denylist=SessionDenylist(redis, access_token_ttl_s=auth.access_token_ttl_s),
+        secrets=SecretBox(auth.totp_encryption_key),
     )
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import msgspec
 
+from switchyard.auth.adapters.secret_box import SecretBox
 from switchyard.auth.domain.errors import InvalidInput
 from switchyard.auth.domain.identities import admin_username, normalize_email
 from switchyard.auth.domain.passwords import PasswordPolicy, check_password
@@ -50,6 +51,8 @@ class AuthSettings(msgspec.Struct, frozen=True, kw_only=True):
     hash_concurrency: Annotated[int, msgspec.Meta(ge=0)] = 0
 
     signing_key_passphrase: str | None = None
+    # A Fernet key (Fernet.generate_key()) sealing TOTP seeds at rest; unset stores them as given.
+    totp_encryption_key: str | None = None
     # Where clients reach this API (through the gateway), for the RFC 8414 metadata document.
     public_url: str = "http://localhost:8080/api/v1/auth"
 
@@ -57,7 +60,9 @@ class AuthSettings(msgspec.Struct, frozen=True, kw_only=True):
     bootstrap_admin_password: str | None = None
 
     def __repr__(self) -> str:
-        return redacted_repr(self, ("signing_key_passphrase", "bootstrap_admin_password"))
+        return redacted_repr(
+            self, ("signing_key_passphrase", "totp_encryption_key", "bootstrap_admin_password")
+        )
 
     @property
     def password_policy(self) -> PasswordPolicy:
@@ -72,7 +77,19 @@ def load_auth_settings(environ: Mapping[str, str] | None = None) -> AuthSettings
     """Read ``AUTH_*``; a bad value, or a bootstrap admin login auth would refuse, raises SettingsError."""
     settings = load_settings(AuthSettings, prefix="AUTH_", environ=environ)
     _check_bootstrap_admin(settings)
+    _check_totp_key(settings)
     return settings
+
+
+def _check_totp_key(settings: AuthSettings) -> None:
+    if settings.totp_encryption_key is None:
+        return
+    try:
+        SecretBox(settings.totp_encryption_key)
+    except ValueError:
+        raise SettingsError(
+            "AUTH_TOTP_ENCRYPTION_KEY", "not a Fernet key (32 url-safe base64-encoded bytes)"
+        ) from None
 
 
 def _check_bootstrap_admin(settings: AuthSettings) -> None:

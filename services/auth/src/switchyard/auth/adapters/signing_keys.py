@@ -134,7 +134,11 @@ class SigningKeys:
             async with self._sessions() as session:
                 query = select(signing_keys.c.private_key).where(signing_keys.c.kid == kid)
                 pem = (await session.execute(query)).scalar_one()
-            private = serialization.load_pem_private_key(pem.encode(), password=self._passphrase)
+            # A key stored before a passphrase was configured is plain; it stays readable.
+            encrypted = pem.startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+            private = serialization.load_pem_private_key(
+                pem.encode(), password=self._passphrase if encrypted else None
+            )
             self._private[kid] = ECKey.import_key(private, {"kid": kid})  # type: ignore[arg-type]
         return self._private[kid]
 

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from switchyard.auth.adapters.password_hasher import PasswordHasher
 from switchyard.auth.adapters.revocations import SessionDenylist
+from switchyard.auth.adapters.secret_box import SecretBox
 from switchyard.auth.adapters.signing_keys import SigningKeys
 from switchyard.auth.adapters.throttle import LoginThrottle
 from switchyard.auth.domain.model import utcnow
@@ -26,6 +27,7 @@ class AuthContext:
     keys: SigningKeys
     throttle: LoginThrottle
     denylist: SessionDenylist
+    secrets: SecretBox
     clock: Callable[[], datetime] = field(default=utcnow)
 
     @property

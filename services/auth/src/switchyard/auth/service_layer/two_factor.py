@@ -44,7 +44,8 @@ async def verify_second_factor(ctx: AuthContext, account: Account, code: str) ->
         if current is None or not current.totp_enabled or current.totp_secret is None:
             return False
         if code.isdigit():
-            step = _matching_step(current.totp_secret, code, now.timestamp(), current.totp_last_step)
+            secret = ctx.secrets.open(current.totp_secret)
+            step = _matching_step(secret, code, now.timestamp(), current.totp_last_step)
             if step is None:
                 return False
             current.totp_last_step = step
@@ -71,12 +72,13 @@ async def start_enrolment(command: StartTotpEnrolment, ctx: AuthContext) -> Totp
             raise NotFound("No such account.")
         if account.totp_enabled:
             raise Conflict("Two-factor authentication is already on; disable it first.")
-        account.totp_secret = pyotp.random_base32()
+        secret = pyotp.random_base32()
+        account.totp_secret = ctx.secrets.seal(secret)
         account.totp_last_step = None
         await uow.accounts.save(account)
         await uow.commit()
-    uri = pyotp.TOTP(account.totp_secret).provisioning_uri(name=account.email, issuer_name=ISSUER_NAME)
-    return TotpEnrolment(secret=account.totp_secret, otpauth_uri=uri)
+    uri = pyotp.TOTP(secret).provisioning_uri(name=account.email, issuer_name=ISSUER_NAME)
+    return TotpEnrolment(secret=secret, otpauth_uri=uri)
 
 
 async def confirm_enrolment(command: ConfirmTotp, ctx: AuthContext) -> list[str]:
@@ -91,7 +93,8 @@ async def confirm_enrolment(command: ConfirmTotp, ctx: AuthContext) -> list[str]
             raise Conflict("Two-factor authentication is already on.")
         if account.totp_secret is None:
             raise Conflict("Start the enrolment first (POST /2fa/totp).")
-        step = _matching_step(account.totp_secret, command.code.strip(), now.timestamp(), None)
+        secret = ctx.secrets.open(account.totp_secret)
+        step = _matching_step(secret, command.code.strip(), now.timestamp(), None)
         if step is None:
             raise InvalidInput("code", "The code does not match; check the authenticator app's clock.")
         account.totp_enabled_at, account.totp_last_step = now, step
