@@ -24,11 +24,23 @@ class FakeOnboardedUserRepository:
         return self.rows.get(user_id)
 
 
+class FakeErasedUsers:
+    def __init__(self) -> None:
+        self.ids: set[UUID] = set()
+
+    async def record(self, user_id: UUID) -> None:
+        self.ids.add(user_id)
+
+    async def contains(self, user_id: UUID) -> bool:
+        return user_id in self.ids
+
+
 class FakeIngestUnitOfWork:
     """What the handlers touch; transactions are the subscriber's concern, not the handler's."""
 
     def __init__(self) -> None:
         self.onboarded = FakeOnboardedUserRepository()
+        self.erased = FakeErasedUsers()
 
 
 @pytest.fixture

@@ -43,3 +43,17 @@ async def test_user_deleted_forgets_the_user(uow):
 
     assert await uow.onboarded.get(forgotten) is None
     assert await uow.onboarded.get(kept) == OnboardedUser(user_id=kept, email="grace@example.com")
+
+
+async def test_a_user_created_arriving_after_the_erasure_records_nothing(uow) -> None:
+    import uuid
+
+    from switchyard.ingest.domain.commands import ForgetUser, RecordOnboardedUser
+    from switchyard.ingest.service_layer.handlers import forget_user, record_onboarded_user
+
+    user_id = uuid.uuid4()
+    await forget_user(ForgetUser(user_id=user_id), uow)
+
+    await record_onboarded_user(RecordOnboardedUser(user_id=user_id, email="gone@example.com"), uow)
+
+    assert await uow.onboarded.get(user_id) is None

@@ -28,11 +28,23 @@ class FakeDeliveryRepository:
         return erased
 
 
+class FakeErasedUsers:
+    def __init__(self) -> None:
+        self.ids: set[UUID] = set()
+
+    async def record(self, user_id: UUID) -> None:
+        self.ids.add(user_id)
+
+    async def contains(self, user_id: UUID) -> bool:
+        return user_id in self.ids
+
+
 class FakeNotificationsUnitOfWork:
     """What the handlers touch; transactions are the subscriber's concern, not the handler's."""
 
     def __init__(self) -> None:
         self.deliveries = FakeDeliveryRepository()
+        self.erased = FakeErasedUsers()
 
 
 @pytest.fixture

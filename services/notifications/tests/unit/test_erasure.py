@@ -48,3 +48,20 @@ async def test_user_deleted_erases_the_users_deliveries(uow):
     await on_user_deleted(event, to_envelope(event, source="users"), uow)
 
     assert [row.user_id for row in uow.deliveries.rows] == [kept]
+
+
+async def test_an_email_for_an_erased_user_arriving_late_is_never_queued(uow) -> None:
+    import uuid
+
+    from switchyard.notifications.domain.commands import EraseUserData, QueueEmail
+    from switchyard.notifications.service_layer.handlers import erase_user_data, queue_email
+
+    user_id = uuid.uuid4()
+    await erase_user_data(EraseUserData(user_id=user_id), uow)
+
+    late = QueueEmail(
+        recipient="gone@example.com", template="verify-email", source_event_id=uuid.uuid4(), user_id=user_id
+    )
+
+    assert await queue_email(late, uow) is False
+    assert uow.deliveries.rows == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, DateTime, MetaData, Table, Text, Uuid, func
 
-from switchyard.common.db import add_messaging_tables
+from switchyard.common.db import add_erased_users_table, add_messaging_tables
 
 metadata = MetaData()
 
@@ -18,3 +18,4 @@ onboarded_users = Table(
 )
 
 add_messaging_tables(metadata)
+erased_users = add_erased_users_table(metadata)

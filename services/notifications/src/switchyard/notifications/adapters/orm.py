@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, DateTime, Integer, MetaData, Table, Text, UniqueConstraint, Uuid, func
 
-from switchyard.common.db import add_messaging_tables
+from switchyard.common.db import add_erased_users_table, add_messaging_tables
 
 metadata = MetaData()
 
@@ -25,3 +25,4 @@ deliveries = Table(
 )
 
 add_messaging_tables(metadata)
+erased_users = add_erased_users_table(metadata)

@@ -8,7 +8,9 @@ from switchyard.notifications.service_layer.unit_of_work import NotificationsUni
 
 
 async def queue_email(command: QueueEmail, uow: NotificationsUnitOfWork) -> bool:
-    """Record an email to send; False when this source event already has one."""
+    """Record an email to send; False when this source event already has one or the user was erased."""
+    if command.user_id is not None and await uow.erased.contains(command.user_id):
+        return False
     delivery = Delivery(
         recipient=command.recipient,
         template=command.template,
@@ -19,5 +21,6 @@ async def queue_email(command: QueueEmail, uow: NotificationsUnitOfWork) -> bool
 
 
 async def erase_user_data(command: EraseUserData, uow: NotificationsUnitOfWork) -> int:
-    """Forget the user's deliveries (recipient addresses included); how many went."""
+    """Forget the user's deliveries (recipient addresses included) and refuse later ones; how many went."""
+    await uow.erased.record(command.user_id)
     return await uow.deliveries.delete_for_user(command.user_id)

@@ -6,12 +6,14 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from switchyard.common.db import SqlAlchemyUnitOfWork
+from switchyard.common.db import ErasedUsers, SqlAlchemyUnitOfWork
+from switchyard.notifications.adapters.orm import erased_users
 from switchyard.notifications.adapters.repository import DeliveryRepository
 
 
 class NotificationsUnitOfWork(SqlAlchemyUnitOfWork):
     deliveries: DeliveryRepository
+    erased: ErasedUsers
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         super().__init__(session_factory, source="notifications")
@@ -19,4 +21,5 @@ class NotificationsUnitOfWork(SqlAlchemyUnitOfWork):
     async def __aenter__(self) -> Self:
         await super().__aenter__()
         self.deliveries = DeliveryRepository(self.session)
+        self.erased = ErasedUsers(self.session, erased_users)
         return self

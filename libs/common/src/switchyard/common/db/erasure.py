@@ -1,0 +1,54 @@
+"""Tombstones of erased users, so an event that arrives after the erasure cannot bring data back.
+
+Events about one user travel on several topics, so one emitted before a deletion may be consumed
+after it (a verification request, a user-created). A service that erases on ``users.user-deleted``
+records the user here and ignores later events about them. Only a SHA-256 digest of the id is
+kept: the tombstone names nobody, yet recognises the id when it comes again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from uuid import UUID
+
+from sqlalchemy import Column, DateTime, LargeBinary, MetaData, Table, func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncSession
+
+ERASED_USERS_TABLE = "erased_users"
+
+
+def add_erased_users_table(metadata: MetaData) -> Table:
+    return Table(
+        ERASED_USERS_TABLE,
+        metadata,
+        Column("user_digest", LargeBinary, primary_key=True),
+        Column("erased_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+
+
+def create_erased_users_v1(connection: Connection) -> None:
+    """For a service's migration: the table exactly as :func:`add_erased_users_table` declares it."""
+    add_erased_users_table(MetaData()).create(connection)
+
+
+def drop_erased_users_v1(connection: Connection) -> None:
+    add_erased_users_table(MetaData()).drop(connection)
+
+
+def user_digest(user_id: UUID) -> bytes:
+    return hashlib.sha256(b"switchyard:erased-user:" + user_id.bytes).digest()
+
+
+class ErasedUsers:
+    def __init__(self, session: AsyncSession, table: Table) -> None:
+        self._session, self._table = session, table
+
+    async def record(self, user_id: UUID) -> None:
+        statement = insert(self._table).values(user_digest=user_digest(user_id)).on_conflict_do_nothing()
+        await self._session.execute(statement)
+
+    async def contains(self, user_id: UUID) -> bool:
+        query = select(self._table.c.user_digest).where(self._table.c.user_digest == user_digest(user_id))
+        return (await self._session.execute(query)).first() is not None
