@@ -2,21 +2,77 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+import msgspec
 from litestar import Litestar
 from opentelemetry.sdk.trace import SpanProcessor
 
-from switchyard.common.runtime import ServiceSettings, build_runtime
+from switchyard.common.messaging import dead_letter_topic
+from switchyard.common.runtime import ServiceRuntime, ServiceSettings, build_runtime
+from switchyard.notifications.adapters.live import InboxFeed
+from switchyard.notifications.adapters.smtp import SmtpSender
+from switchyard.notifications.adapters.templates import TemplateRenderer
+from switchyard.notifications.domain.messages import Links
+from switchyard.notifications.domain.model import Delivery
 from switchyard.notifications.entrypoints.events.subscribers import subscribe_all
+from switchyard.notifications.service_layer.sending import DeliverySender
+from switchyard.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
+from switchyard.notifications.settings import NotificationsSettings, load_notifications_settings
 
 SERVICE = "notifications"
 # services/notifications/, where alembic.ini and migrations/ live.
 SERVICE_ROOT = Path(__file__).resolve().parents[3]
 
 
-def bootstrap(settings: ServiceSettings, *, span_processors: Sequence[SpanProcessor] = ()) -> Litestar:
+def build_sender(runtime: ServiceRuntime, settings: NotificationsSettings) -> DeliverySender:
+    topic = runtime.settings.kafka.topic(dead_letter_topic(SERVICE))
+
+    async def dead_letter(delivery: Delivery, error: str) -> None:
+        # What failed, never the render context (it holds one-time tokens) nor the address.
+        summary = {
+            "delivery_id": str(delivery.id),
+            "template": delivery.template,
+            "source_event_id": str(delivery.source_event_id),
+            "user_id": None if delivery.user_id is None else str(delivery.user_id),
+            "attempts": delivery.attempts,
+        }
+        headers = {"x-consumer": f"{SERVICE}.sender", "x-error-message": error[:2000]}
+        await runtime.broker.publish(msgspec.json.encode(summary), topic=topic, headers=headers)
+
+    return DeliverySender(
+        settings=settings,
+        uow=lambda: NotificationsUnitOfWork(runtime.session_factory),
+        smtp=SmtpSender(settings.smtp),
+        renderer=TemplateRenderer(default_locale=settings.sending.default_locale),
+        dead_letter=dead_letter,
+    )
+
+
+def bootstrap(
+    settings: ServiceSettings,
+    *,
+    notifications: NotificationsSettings | None = None,
+    span_processors: Sequence[SpanProcessor] = (),
+) -> Litestar:
+    notifications = notifications if notifications is not None else load_notifications_settings()
     runtime = build_runtime(SERVICE, settings, root=SERVICE_ROOT, span_processors=span_processors)
-    subscribe_all(runtime)
-    return runtime.app(route_handlers=[])
+    feed = InboxFeed(runtime.redis)
+    subscribe_all(runtime, links=Links(notifications.sending.public_url), feed=feed)
+    sender = build_sender(runtime, notifications)
+
+    @asynccontextmanager
+    async def sending(_app: Litestar) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        task = asyncio.create_task(sender.run(stop), name="notifications-sender")
+        try:
+            yield
+        finally:
+            stop.set()
+            await task
+            await sender.smtp.close()
+
+    return runtime.app(route_handlers=[], lifespan=[sending])

@@ -1,0 +1,41 @@
+"""Who can be written to, kept from auth's and users' events (addresses, names, locales)."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from switchyard.notifications.adapters.orm import recipients
+from switchyard.notifications.domain.commands import RememberRecipient
+
+
+class RecipientRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def remember(self, command: RememberRecipient) -> None:
+        """Insert or update; fields left None keep what is known."""
+        values = {"email": command.email, "full_name": command.full_name, "locale": command.locale}
+        known = {k: v for k, v in values.items() if v is not None}
+        statement = insert(recipients).values(
+            user_id=command.user_id, **{**values, "email": command.email or ""}
+        )
+        await self._session.execute(
+            statement.on_conflict_do_update(index_elements=[recipients.c.user_id], set_=known)
+            if known
+            else statement.on_conflict_do_nothing()
+        )
+
+    async def get(self, user_id: UUID) -> tuple[str, str | None, str | None] | None:
+        """(email, full name, locale) of ``user_id``, if known."""
+        query = select(recipients.c.email, recipients.c.full_name, recipients.c.locale).where(
+            recipients.c.user_id == user_id
+        )
+        row = (await self._session.execute(query)).first()
+        return None if row is None or not row.email else (row.email, row.full_name, row.locale)
+
+    async def delete(self, user_id: UUID) -> None:
+        await self._session.execute(delete(recipients).where(recipients.c.user_id == user_id))

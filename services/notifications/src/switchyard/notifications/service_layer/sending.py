@@ -1,0 +1,124 @@
+"""Working off the delivery log: claim due emails, render, send, and record what happened.
+
+Each delivery is sent on its own: a slow or failing one never holds up the others. Transient
+failures (connection refused, timeouts, 4xx answers) are retried with exponential backoff and
+jitter; a 5xx answer is final (status failed, never retried in a loop). A delivery out of
+attempts is failed too and reported to the dead-letter topic, so an operator sees it there and in
+``GET /deliveries?status=failed``, whence it can be retried. The Kafka consumers only queue
+deliveries, so their partitions never wait for the mail server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import structlog
+from prometheus_client import Counter
+
+from switchyard.common.messaging import RetryPolicy
+from switchyard.common.observability import declare_metric
+from switchyard.notifications.adapters.smtp import SendFailed, SmtpSender
+from switchyard.notifications.adapters.templates import TemplateRenderer
+from switchyard.notifications.domain.model import Delivery, now
+from switchyard.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
+from switchyard.notifications.settings import NotificationsSettings
+
+log = structlog.get_logger(__name__)
+
+SENT = declare_metric(
+    Counter, "switchyard_notifications_emails_total", "Email delivery attempts by outcome.", ["outcome"]
+)
+
+type DeadLetter = Callable[[Delivery, str], Awaitable[None]]
+
+
+@dataclass
+class DeliverySender:
+    settings: NotificationsSettings
+    uow: Callable[[], NotificationsUnitOfWork]
+    smtp: SmtpSender
+    renderer: TemplateRenderer
+    dead_letter: DeadLetter
+
+    @property
+    def _retry(self) -> RetryPolicy:
+        s = self.settings.sending
+        return RetryPolicy(max_attempts=s.max_attempts, base_delay=s.retry_base_s, max_delay=s.retry_max_s)
+
+    async def send_due(self) -> int:
+        """One round: claim a batch of due deliveries and send them concurrently; how many were claimed."""
+        s = self.settings.sending
+        async with self.uow() as uow:
+            claimed = await uow.deliveries.claim_due(now(), limit=s.batch_size, claim_s=s.claim_s)
+            await uow.commit()
+        await asyncio.gather(*(self._send(delivery) for delivery in claimed))
+        return len(claimed)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Until ``stop``: send what is due, sleeping briefly when nothing is."""
+        while not stop.is_set():
+            try:
+                claimed = await self.send_due()
+            except Exception as exc:  # the database may be down: wait, never die
+                log.warning("delivery_round_failed", error=repr(exc))
+                claimed = 0
+            if claimed == 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=self.settings.sending.idle_poll_s)
+
+    async def _send(self, delivery: Delivery) -> None:
+        sending = self.settings.sending
+        context = {
+            # Stored as JSON: moments come back as ISO strings, templates format datetimes.
+            **{
+                k: datetime.fromisoformat(v) if k.endswith("_at") and isinstance(v, str) else v
+                for k, v in delivery.context.items()
+            },
+            "public_url": sending.public_url,
+            "support_email": sending.support_email,
+        }
+        try:
+            email = self.renderer.render(delivery.template, delivery.locale, context)
+            message = self.smtp.message(
+                to=delivery.recipient,
+                subject=email.subject,
+                text=email.text,
+                html=email.html,
+                message_id=delivery.id.hex,
+            )
+            await self.smtp.send(message)
+        except SendFailed as exc:
+            await self._failed(delivery, str(exc), permanent=exc.permanent)
+            return
+        except Exception as exc:  # a template bug: retrying would fail the same way
+            await self._failed(delivery, f"render: {exc!r}", permanent=True)
+            return
+        async with self.uow() as uow:
+            await uow.deliveries.mark_sent(delivery.id, now())
+            await uow.commit()
+        SENT.labels(outcome="sent").inc()
+
+    async def _failed(self, delivery: Delivery, error: str, *, permanent: bool) -> None:
+        out_of_attempts = delivery.attempts >= self.settings.sending.max_attempts
+        async with self.uow() as uow:
+            if permanent or out_of_attempts:
+                await uow.deliveries.mark_failed(delivery.id, error)
+            else:
+                await uow.deliveries.reschedule(delivery.id, self._next_attempt(delivery), error)
+            await uow.commit()
+        if permanent or out_of_attempts:
+            SENT.labels(outcome="failed").inc()
+            log.warning(
+                "delivery_failed", delivery_id=str(delivery.id), attempts=delivery.attempts, error=error
+            )
+            if out_of_attempts and not permanent:
+                await self.dead_letter(delivery, error)
+        else:
+            SENT.labels(outcome="retry").inc()
+
+    def _next_attempt(self, delivery: Delivery) -> datetime:
+        return now() + timedelta(seconds=self._retry.delay(delivery.attempts))
