@@ -20,7 +20,9 @@ def upgrade() -> None:
     op.add_column("deliveries", sa.Column("category", sa.Text, nullable=False, server_default="account"))
     op.add_column("deliveries", sa.Column("locale", sa.Text))
     op.add_column("deliveries", sa.Column("context", JSONB, nullable=False, server_default="{}"))
-    op.add_column("deliveries", sa.Column("next_attempt_at", _TS, nullable=False, server_default=sa.func.now()))
+    op.add_column(
+        "deliveries", sa.Column("next_attempt_at", _TS, nullable=False, server_default=sa.func.now())
+    )
     op.add_column("deliveries", sa.Column("claimed_until", _TS))
     op.add_column("deliveries", sa.Column("sent_at", _TS))
     op.add_column("deliveries", sa.Column("updated_at", _TS, nullable=False, server_default=sa.func.now()))
@@ -59,5 +61,13 @@ def downgrade() -> None:
     for table in ("preferences", "inbox_items", "recipients"):
         op.drop_table(table)
     op.drop_index("ix_deliveries_due", "deliveries")
-    for column in ("updated_at", "sent_at", "claimed_until", "next_attempt_at", "context", "locale", "category"):
+    for column in (
+        "updated_at",
+        "sent_at",
+        "claimed_until",
+        "next_attempt_at",
+        "context",
+        "locale",
+        "category",
+    ):
         op.drop_column("deliveries", column)
