@@ -19,6 +19,9 @@ from switchyard.notifications.adapters.templates import TemplateRenderer
 from switchyard.notifications.domain.messages import Links
 from switchyard.notifications.domain.model import Delivery
 from switchyard.notifications.entrypoints.events.subscribers import subscribe_all
+from switchyard.notifications.entrypoints.http import ROUTES
+from switchyard.notifications.entrypoints.http.dependencies import StreamOptions, http_dependencies
+from switchyard.notifications.entrypoints.http.problems import PROBLEMS
 from switchyard.notifications.service_layer.sending import DeliverySender
 from switchyard.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from switchyard.notifications.settings import NotificationsSettings, load_notifications_settings
@@ -74,5 +77,15 @@ def bootstrap(
             stop.set()
             await task
             await sender.smtp.close()
+            await feed.aclose()  # ends open streams, closes the pub/sub connection
 
-    return runtime.app(route_handlers=[], lifespan=[sending])
+    return runtime.app(
+        route_handlers=ROUTES,
+        dependencies=http_dependencies(
+            lambda: NotificationsUnitOfWork(runtime.session_factory),
+            feed,
+            StreamOptions(heartbeat_s=notifications.sending.stream_heartbeat_s),
+        ),
+        problems=PROBLEMS,
+        lifespan=[sending],
+    )

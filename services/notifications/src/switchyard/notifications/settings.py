@@ -42,6 +42,8 @@ class SendingSettings(msgspec.Struct, frozen=True, kw_only=True):
     idle_poll_s: Annotated[float, msgspec.Meta(gt=0)] = 0.2
     # A claimed delivery not finished by then is taken over (its sender died).
     claim_s: Annotated[int, msgspec.Meta(ge=5)] = 60
+    # A comment on every open inbox stream this often, so proxies keep idle streams open.
+    stream_heartbeat_s: Annotated[float, msgspec.Meta(gt=0)] = 15.0
 
 
 class NotificationsSettings(msgspec.Struct, frozen=True, kw_only=True):

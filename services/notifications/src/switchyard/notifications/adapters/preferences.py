@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchyard.notifications.adapters.orm import preferences
@@ -22,3 +23,13 @@ class PreferenceRepository:
 
     async def delete(self, user_id: UUID) -> None:
         await self._session.execute(delete(preferences).where(preferences.c.user_id == user_id))
+
+    async def put(self, user_id: UUID, opted_out: frozenset[Category]) -> None:
+        """Replace the categories the user opted out of."""
+        names = sorted(category.value for category in opted_out)
+        statement = insert(preferences).values(user_id=user_id, opted_out=names)
+        await self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[preferences.c.user_id], set_={"opted_out": names, "updated_at": func.now()}
+            )
+        )
