@@ -44,6 +44,11 @@ def infrastructure() -> Infrastructure:
     )
 
 
+def database_server() -> str:
+    """BENCH_DATABASE_URL, else the running local stack's PostgreSQL (for benches needing only that)."""
+    return os.environ.get("BENCH_DATABASE_URL") or read_local_stack(local_stack_dir()).database_url
+
+
 @asynccontextmanager
 async def auth_and_users(
     infra: Infrastructure, logs: Path

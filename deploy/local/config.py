@@ -25,9 +25,10 @@ DEFAULT_PORTS: dict[str, int] = {
     "SMTP_PORT": 1025,
 }
 
-# Settings taken from the caller's environment and handed to the services unchanged.
-# AUTH_* reach the auth service only (see services.service_env).
-PASSTHROUGH_PREFIXES = ("OTEL_", "AUTH_")
+# Settings taken from the caller's environment and handed to the services unchanged (the stack's
+# ports excepted: AUTH_PORT is where auth listens, not an auth setting).
+# AUTH_* reach the auth service only, NOTIFICATIONS_* notifications only (see services.service_env).
+PASSTHROUGH_PREFIXES = ("OTEL_", "AUTH_", "NOTIFICATIONS_")
 # SMTP_PORT is a stack port (the local mail sink listens on it) and is read like the other ports.
 PASSTHROUGH_NAMES = ("LOG_LEVEL", "SMTP_HOST")
 
@@ -175,6 +176,8 @@ def load_config(env: Mapping[str, str] | None = None) -> StackConfig:
     passthrough = {
         k: v
         for k, v in env.items()
-        if v != "" and (k in PASSTHROUGH_NAMES or k.startswith(PASSTHROUGH_PREFIXES))
+        if v != ""
+        and k not in DEFAULT_PORTS
+        and (k in PASSTHROUGH_NAMES or k.startswith(PASSTHROUGH_PREFIXES))
     }
     return StackConfig(paths=paths, ports=ports, passthrough=passthrough)

@@ -11,6 +11,9 @@ from .credentials import SIGNING_PASSPHRASE_KEY, TOTP_KEY, Credentials, admin_lo
 from .pg import service_url
 from .procs import ProcessSpec
 
+# Settings prefixes only one service reads.
+OWN_PREFIXES = {"auth": "AUTH_", "notifications": "NOTIFICATIONS_"}
+
 
 def missing_modules(config: StackConfig, services: Sequence[str]) -> list[str]:
     """Names of services whose `switchyard.<name>.__main__` cannot be imported from the venv."""
@@ -54,14 +57,19 @@ def service_env(config: StackConfig, creds: Credentials, service: str) -> dict[s
             "LOG_LEVEL": config.passthrough.get("LOG_LEVEL", "INFO"),
         }
     )
+    # AUTH_* (the admin login among them) are auth's alone, NOTIFICATIONS_* notifications'; the
+    # others never see them.
+    for key in [k for k in env if k.startswith(tuple(OWN_PREFIXES.values()))]:
+        del env[key]
+    own = OWN_PREFIXES.get(service)
+    if own is not None:
+        env.update({k: v for k, v in config.passthrough.items() if k.startswith(own)})
     if service == "notifications":
         env["SMTP_HOST"] = config.passthrough.get("SMTP_HOST", config.host)
         env["SMTP_PORT"] = str(config.port("SMTP_PORT"))
-    # AUTH_* (the admin login among them) are auth's alone; the others never see them.
-    for key in [k for k in env if k.startswith("AUTH_")]:
-        del env[key]
+        # Links in emails lead to the gateway, unless the caller named another public address.
+        env.setdefault("NOTIFICATIONS_PUBLIC_URL", config.gateway_url)
     if service == "auth":
-        env.update({k: v for k, v in config.passthrough.items() if k.startswith("AUTH_")})
         env["AUTH_BOOTSTRAP_ADMIN_EMAIL"], env["AUTH_BOOTSTRAP_ADMIN_PASSWORD"] = admin_login(config, creds)
         for key in (TOTP_KEY, SIGNING_PASSPHRASE_KEY):
             env.setdefault(key, creds.get(key))

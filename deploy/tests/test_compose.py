@@ -117,3 +117,16 @@ def test_services_trust_forwarded_addresses_from_the_gateway_alone(compose):
         trusted = compose["services"][name]["environment"]["FORWARDED_ALLOW_IPS"]
         # "*" would let any client write its own address into X-Forwarded-For and dodge per-IP limits.
         assert trusted == pinned != "*", f"{name} trusts {trusted!r}, the gateway is {pinned!r}"
+
+
+def test_notifications_sends_to_mailpit_with_links_to_the_gateway(compose):
+    env = compose["services"]["notifications"]["environment"]
+    assert (env["SMTP_HOST"], str(env["SMTP_PORT"])) == ("mailpit", "1025")
+    assert "mailpit" in compose["services"]["notifications"]["depends_on"]
+    # "${GATEWAY_PORT:-8080}:8080": the host side, as written.
+    gateway_port = compose["services"]["gateway"]["ports"][0].rpartition(":")[0]
+    assert env["NOTIFICATIONS_PUBLIC_URL"] == f"http://localhost:{gateway_port}"
+    # auth's own links start from the same address.
+    assert compose["services"]["auth"]["environment"]["AUTH_PUBLIC_URL"].startswith(
+        env["NOTIFICATIONS_PUBLIC_URL"]
+    )

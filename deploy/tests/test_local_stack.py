@@ -10,6 +10,7 @@ import pytest
 
 from deploy.local import credentials, procs
 from deploy.local.config import DEFAULT_PORTS, StackError, load_config
+from deploy.local.services import service_env
 
 
 def test_env_ports_win_over_recorded_ones_which_win_over_defaults(tmp_path):
@@ -87,3 +88,31 @@ def test_auth_gets_generated_keys_at_rest_and_a_valid_fernet_key(tmp_path):
 
     Fernet(creds.get(credentials.TOTP_KEY).encode())  # raises if malformed
     assert len(creds.get(credentials.SIGNING_PASSPHRASE_KEY)) >= 24
+
+
+def test_notifications_gets_the_smtp_server_and_links_to_the_gateway(tmp_path):
+    config = load_config({"STACK_DIR": str(tmp_path), "SMTP_PORT": "2525", "GATEWAY_PORT": "18080"})
+    env = service_env(config, credentials.load_or_create(config), "notifications")
+    assert (env["SMTP_HOST"], env["SMTP_PORT"]) == ("127.0.0.1", "2525")
+    assert env["NOTIFICATIONS_PUBLIC_URL"] == "http://127.0.0.1:18080" == config.gateway_url
+
+
+def test_notifications_settings_from_the_caller_reach_notifications_alone(tmp_path):
+    given = {
+        "NOTIFICATIONS_PUBLIC_URL": "https://app.example.com",
+        "NOTIFICATIONS_MAX_ATTEMPTS": "3",
+        "NOTIFICATIONS_PORT": "18103",
+        "SMTP_HOST": "mail.test",
+    }
+    config = load_config({"STACK_DIR": str(tmp_path), **given})
+    creds = credentials.load_or_create(config)
+    notifications = service_env(config, creds, "notifications")
+    assert notifications["NOTIFICATIONS_PUBLIC_URL"] == "https://app.example.com"
+    assert notifications["NOTIFICATIONS_MAX_ATTEMPTS"] == "3"
+    assert notifications["SMTP_HOST"] == "mail.test"
+    # NOTIFICATIONS_PORT is where the stack runs notifications, not a setting of it.
+    assert "NOTIFICATIONS_PORT" not in notifications
+    assert notifications["HTTP_PORT"] == "18103"
+    for other in ("auth", "users", "ingest"):
+        assert not [k for k in service_env(config, creds, other) if k.startswith("NOTIFICATIONS_")], other
+    assert not [k for k in notifications if k.startswith("AUTH_")]
