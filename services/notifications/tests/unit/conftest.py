@@ -1,12 +1,22 @@
-"""A fake unit of work for the notifications handlers: deliveries in a list (queued and erased)."""
+"""Fakes of the notifications unit of work and inbox feed, for handler tests without I/O.
+
+They mirror what the real repositories promise: one delivery per (source event, template), one
+inbox item per (source event, user), recipients upserted field by field, tombstones of erased
+users; ``after_commit`` callbacks run only on :meth:`FakeNotificationsUnitOfWork.commit`.
+"""
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from uuid import UUID
 
 import pytest
 
-from switchyard.notifications.domain.model import Delivery
+from switchyard.common.contracts import IntegrationEvent
+from switchyard.notifications.domain.commands import RememberRecipient
+from switchyard.notifications.domain.model import Category, Delivery, InboxItem
 
 
 class FakeDeliveryRepository:
@@ -14,18 +24,68 @@ class FakeDeliveryRepository:
         self.rows: list[Delivery] = []
 
     async def add(self, delivery: Delivery) -> bool:
-        # Mirrors the table's unique constraint on (source_event_id, template).
         key = (delivery.source_event_id, delivery.template)
         if any((row.source_event_id, row.template) == key for row in self.rows):
             return False
         self.rows.append(delivery)
         return True
 
+    async def for_source_event(self, source_event_id: UUID) -> list[Delivery]:
+        return [row for row in self.rows if row.source_event_id == source_event_id]
+
     async def delete_for_user(self, user_id: UUID) -> int:
         kept = [row for row in self.rows if row.user_id != user_id]
         erased = len(self.rows) - len(kept)
         self.rows = kept
         return erased
+
+
+class FakeInboxRepository:
+    def __init__(self) -> None:
+        self.items: list[InboxItem] = []
+        self._seq = itertools.count(1)
+
+    async def add(self, item: InboxItem) -> InboxItem | None:
+        key = (item.source_event_id, item.user_id)
+        if any((stored.source_event_id, stored.user_id) == key for stored in self.items):
+            return None
+        stored = replace(item, seq=next(self._seq))
+        self.items.append(stored)
+        return stored
+
+    async def delete_for_user(self, user_id: UUID) -> None:
+        self.items = [item for item in self.items if item.user_id != user_id]
+
+
+class FakePreferenceRepository:
+    def __init__(self) -> None:
+        self.opted: dict[UUID, frozenset[Category]] = {}
+
+    async def opted_out(self, user_id: UUID) -> frozenset[Category]:
+        return self.opted.get(user_id, frozenset())
+
+    async def delete(self, user_id: UUID) -> None:
+        self.opted.pop(user_id, None)
+
+
+class FakeRecipientRepository:
+    def __init__(self) -> None:
+        self.known: dict[UUID, tuple[str, str | None, str | None]] = {}
+
+    async def remember(self, command: RememberRecipient) -> None:
+        email, full_name, locale = self.known.get(command.user_id, ("", None, None))
+        self.known[command.user_id] = (
+            command.email if command.email is not None else email,
+            command.full_name if command.full_name is not None else full_name,
+            command.locale if command.locale is not None else locale,
+        )
+
+    async def get(self, user_id: UUID) -> tuple[str, str | None, str | None] | None:
+        found = self.known.get(user_id)
+        return found if found is not None and found[0] else None
+
+    async def delete(self, user_id: UUID) -> None:
+        self.known.pop(user_id, None)
 
 
 class FakeErasedUsers:
@@ -40,13 +100,46 @@ class FakeErasedUsers:
 
 
 class FakeNotificationsUnitOfWork:
-    """What the handlers touch; transactions are the subscriber's concern, not the handler's."""
+    """The repositories of the real unit of work, its outbox (``events``) and after-commit hooks."""
 
     def __init__(self) -> None:
         self.deliveries = FakeDeliveryRepository()
+        self.inbox = FakeInboxRepository()
+        self.preferences = FakePreferenceRepository()
+        self.recipients = FakeRecipientRepository()
         self.erased = FakeErasedUsers()
+        self.events: list[IntegrationEvent] = []
+        self.commits = 0
+        self._after_commit: list[Callable[[], Awaitable[None]]] = []
+
+    def add_event(self, event: IntegrationEvent) -> None:
+        self.events.append(event)
+
+    def after_commit(self, callback: Callable[[], Awaitable[None]]) -> None:
+        self._after_commit.append(callback)
+
+    async def commit(self) -> None:
+        self.commits += 1
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            await callback()
+
+
+class FakeInboxFeed:
+    """Records what would be pushed to live streams."""
+
+    def __init__(self) -> None:
+        self.published: list[InboxItem] = []
+
+    async def publish(self, item: InboxItem) -> None:
+        self.published.append(item)
 
 
 @pytest.fixture
 def uow() -> FakeNotificationsUnitOfWork:
     return FakeNotificationsUnitOfWork()
+
+
+@pytest.fixture
+def feed() -> FakeInboxFeed:
+    return FakeInboxFeed()

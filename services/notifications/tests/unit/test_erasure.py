@@ -1,67 +1,65 @@
-"""Right to erasure in notifications: a deleted user's deliveries go, everyone else's stay (no I/O)."""
+"""Right to erasure in notifications: everything held about the user goes, a tombstone stays (no I/O)."""
 
 from __future__ import annotations
 
 import uuid
 
-from switchyard.common.contracts import UserDeleted, to_envelope
-from switchyard.notifications.domain.commands import EraseUserData, QueueEmail
-from switchyard.notifications.entrypoints.events.subscribers import on_user_deleted
-from switchyard.notifications.service_layer.handlers import erase_user_data, queue_email
+from switchyard.notifications.domain.commands import EraseUserData, Notify, RememberRecipient
+from switchyard.notifications.domain.messages import EmailPlan, InboxPlan
+from switchyard.notifications.domain.model import Category
+from switchyard.notifications.service_layer.handlers import erase_user_data, notify, remember_recipient
 
 
-async def _queue(uow, user_id: uuid.UUID | None, template: str = "verify-email") -> None:
-    command = QueueEmail(
-        recipient=f"{user_id}@example.com", template=template, source_event_id=uuid.uuid4(), user_id=user_id
-    )
-    assert await queue_email(command, uow) is True
+async def _hold_data_about(uow, feed, user_id: uuid.UUID, email: str) -> None:
+    """A recipient row, a preference, two deliveries and an inbox item for ``user_id``."""
+    await remember_recipient(RememberRecipient(user_id=user_id, email=email, full_name="Someone"), uow)
+    uow.preferences.opted[user_id] = frozenset({Category.IMPORTS})
+    for template in ("verify-email", "password-reset"):
+        await notify(
+            Notify(
+                source_event_id=uuid.uuid4(),
+                user_id=user_id,
+                email=EmailPlan(email, template, Category.SECURITY, {"link": "https://app.example/t"}),
+                inbox=InboxPlan(Category.SECURITY, "Title", "Body"),
+            ),
+            uow,
+            feed,
+        )
+    await uow.commit()
 
 
-async def test_erase_user_data_removes_every_delivery_of_that_user_and_no_other(uow):
+async def test_erase_user_data_forgets_everything_about_that_user_and_no_one_else(uow, feed):
     erased, kept = uuid.uuid4(), uuid.uuid4()
-    await _queue(uow, erased)
-    await _queue(uow, erased, template="password-reset")
-    await _queue(uow, kept)
-    await _queue(uow, None)
+    await _hold_data_about(uow, feed, erased, "erased@example.com")
+    await _hold_data_about(uow, feed, kept, "kept@example.com")
 
     assert await erase_user_data(EraseUserData(user_id=erased), uow) == 2
 
-    assert [row.user_id for row in uow.deliveries.rows] == [kept, None]
+    assert {d.user_id for d in uow.deliveries.rows} == {kept}
+    assert {i.user_id for i in uow.inbox.items} == {kept}
+    assert set(uow.preferences.opted) == {kept}
+    assert set(uow.recipients.known) == {kept}
+    assert uow.erased.ids == {erased}
 
 
-async def test_erase_user_data_again_or_for_a_stranger_removes_nothing(uow):
-    user = uuid.uuid4()
-    await _queue(uow, user)
-    assert await erase_user_data(EraseUserData(user_id=user), uow) == 1
+async def test_erasing_again_or_a_stranger_removes_nothing_more(uow, feed):
+    user, other = uuid.uuid4(), uuid.uuid4()
+    await _hold_data_about(uow, feed, other, "other@example.com")
 
     assert await erase_user_data(EraseUserData(user_id=user), uow) == 0
-    assert await erase_user_data(EraseUserData(user_id=uuid.uuid4()), uow) == 0
-    assert uow.deliveries.rows == []
+    assert await erase_user_data(EraseUserData(user_id=user), uow) == 0
+
+    assert len(uow.deliveries.rows) == 2
+    assert uow.erased.ids == {user}
 
 
-async def test_user_deleted_erases_the_users_deliveries(uow):
-    erased, kept = uuid.uuid4(), uuid.uuid4()
-    await _queue(uow, erased)
-    await _queue(uow, kept)
-    event = UserDeleted(user_id=erased)
+async def test_events_about_an_erased_user_arriving_late_leave_no_trace(uow, feed):
+    user = uuid.uuid4()
+    await _hold_data_about(uow, feed, user, "gone@example.com")
+    await erase_user_data(EraseUserData(user_id=user), uow)
+    published = len(feed.published)
 
-    await on_user_deleted(event, to_envelope(event, source="users"), uow)
+    await _hold_data_about(uow, feed, user, "gone@example.com")
 
-    assert [row.user_id for row in uow.deliveries.rows] == [kept]
-
-
-async def test_an_email_for_an_erased_user_arriving_late_is_never_queued(uow) -> None:
-    import uuid
-
-    from switchyard.notifications.domain.commands import EraseUserData, QueueEmail
-    from switchyard.notifications.service_layer.handlers import erase_user_data, queue_email
-
-    user_id = uuid.uuid4()
-    await erase_user_data(EraseUserData(user_id=user_id), uow)
-
-    late = QueueEmail(
-        recipient="gone@example.com", template="verify-email", source_event_id=uuid.uuid4(), user_id=user_id
-    )
-
-    assert await queue_email(late, uow) is False
-    assert uow.deliveries.rows == []
+    assert (uow.deliveries.rows, uow.inbox.items, uow.recipients.known) == ([], [], {})
+    assert len(feed.published) == published

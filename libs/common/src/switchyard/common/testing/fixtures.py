@@ -37,6 +37,7 @@ from switchyard.common.testing.services import (
     service_settings,
     start_service_process,
 )
+from switchyard.common.testing.smtp import SmtpTestServer
 from switchyard.common.testing.waiting import WaitUntil
 from switchyard.common.testing.waiting import wait_until as _wait_until
 
@@ -162,3 +163,13 @@ async def jwks_server() -> AsyncIterator[JwksServer]:
     ``jwks_server.bearer(user_id, roles=[...])``."""
     async with serve_jwks() as server:
         yield server
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpTestServer]:
+    """A real SMTP server on a free loopback port (``.host``, ``.port``) keeping what it receives
+    (``.messages``); ``.stop()``/``.start()`` for an outage, ``.answer(recipient, 550)`` to refuse."""
+    server = SmtpTestServer()
+    server.start()
+    yield server
+    server.stop()

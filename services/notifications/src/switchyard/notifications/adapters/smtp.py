@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import ssl
 from email.message import EmailMessage
-from email.utils import make_msgid
 
 import aiosmtplib
 
@@ -32,8 +31,9 @@ class SmtpSender:
     def message(self, *, to: str, subject: str, text: str, html: str, message_id: str) -> EmailMessage:
         message = EmailMessage()
         message["From"], message["To"], message["Subject"] = self.settings.mail_from, to, subject
-        # Stable per delivery, so a resend after a crash can be recognised as the same message.
-        message["Message-ID"] = make_msgid(idstring=message_id, domain="switchyard")
+        # Stable per delivery (make_msgid would add a timestamp and a random part to every attempt),
+        # so a resend after a crash can be recognised as the same message.
+        message["Message-ID"] = f"<{message_id}@switchyard>"
         message.set_content(text)
         message.add_alternative(html, subtype="html")
         return message
@@ -47,6 +47,13 @@ class SmtpSender:
         except aiosmtplib.SMTPResponseException as exc:
             # The connection is fine after a refused message; keep it.
             raise SendFailed(f"{exc.code} {exc.message}", permanent=500 <= exc.code < 600) from None
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            # Not an SMTPResponseException: the answer to RCPT TO (550 no such mailbox, 451 later) is
+            # inside. Its text, not the exception's repr, which names the address.
+            refused = exc.recipients[0]
+            raise SendFailed(
+                f"{refused.code} {refused.message}", permanent=500 <= refused.code < 600
+            ) from None
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             client = None
             raise SendFailed(repr(exc), permanent=False) from None

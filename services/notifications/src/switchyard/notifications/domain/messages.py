@@ -7,7 +7,7 @@ links, never tokens to assemble.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 from uuid import UUID
@@ -58,4 +58,4 @@ class InboxPlan:
 
 def when(moment: datetime) -> str:
     """Dates in inbox texts: UTC, to the minute."""
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
