@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import RowMapping, and_, delete, func, insert, literal_column, or_, select, update
+from sqlalchemy import RowMapping, delete, func, insert, literal_column, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchyard.users.adapters.orm import SEARCH_TEXT, profiles
@@ -78,12 +78,16 @@ class ProfileRepository:
         if query.q:
             pattern = f"%{_escape_like(query.q.lower())}%"
             statement = statement.where(literal_column(SEARCH_TEXT).like(pattern, escape="\\"))
+            # One prepared statement serves every term; a generic plan fitted to a common term would
+            # scan the table for a rare one (seen at a million rows), so plan each search afresh.
+            await self._session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
         if query.cursor is not None:
-            after = (column < query.cursor.value) if query.descending else (column > query.cursor.value)
-            tie = and_(
-                column == query.cursor.value,
-                profiles.c.id < query.cursor.id if query.descending else profiles.c.id > query.cursor.id,
-            )
-            statement = statement.where(or_(after, tie))
+            # A row comparison the (column, id) order can seek to; the plain bound helps the
+            # username index, which does not hold id.
+            key, at = tuple_(column, profiles.c.id), tuple_(query.cursor.value, query.cursor.id)
+            if query.descending:
+                statement = statement.where(column <= query.cursor.value, key < at)
+            else:
+                statement = statement.where(column >= query.cursor.value, key > at)
         rows = (await self._session.execute(statement)).mappings().all()
         return [_profile(row) for row in rows]

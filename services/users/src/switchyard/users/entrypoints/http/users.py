@@ -49,7 +49,7 @@ class UserController(Controller):
         ] = "created_at",
         role: FromQuery[Role | None] = None,
         is_active: FromQuery[bool | None] = None,
-        q: Annotated[str | None, QueryParameter(min_length=1, max_length=100)] = None,
+        q: Annotated[str | None, QueryParameter(min_length=3, max_length=100)] = None,
     ) -> UserPage:
         _require(caller, *STAFF)
         query = UserQuery(
