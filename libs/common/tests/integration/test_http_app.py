@@ -17,6 +17,7 @@ import structlog
 from litestar import Litestar, get, post
 from litestar.exceptions import NotAuthorizedException, ServiceUnavailableException
 from litestar.params import FromQuery, JSONBody
+from litestar.response import ServerSentEvent
 from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -92,6 +93,14 @@ async def unavailable() -> None:
     raise ServiceUnavailableException("pool exhausted at 10.0.0.3")
 
 
+@get("/events")
+async def events() -> ServerSentEvent:
+    async def stream() -> AsyncIterator[str]:
+        yield "one"
+
+    return ServerSentEvent(stream())
+
+
 @get("/database-down")
 async def database_down() -> None:
     raise OperationalError("SELECT 1", {}, ConnectionRefusedError("10.0.0.4:5432 refused"))
@@ -118,6 +127,7 @@ def build(readiness_checks: list[ReadinessCheck] | None = None, **settings: floa
             unavailable,
             database_down,
             redis_down,
+            events,
         ],
         readiness_checks=readiness_checks or [],
         problems={EmailTaken: maps_to(409, "Email taken")},
@@ -272,6 +282,16 @@ async def test_slow_request_is_logged_with_request_id() -> None:
         "GET",
         "warning",
     )
+
+
+async def test_an_event_stream_is_never_logged_as_slow() -> None:
+    async with AsyncTestClient(build(slow_request_ms=0)) as slow_client:
+        with capture_logs() as logs:
+            response = await slow_client.get("/events")
+
+    assert response.headers["content-type"].startswith("text/event-stream")
+    assert "one" in response.text
+    assert [entry for entry in logs if entry["event"] == "slow_request"] == []
 
 
 async def test_fast_request_is_not_logged_as_slow() -> None:

@@ -93,3 +93,12 @@ def test_validation_errors_name_source_and_field_path() -> None:
 def test_validation_errors_without_details_is_empty() -> None:
     assert validation_errors(None) == []
     assert validation_errors(ValidationException("x").extra) == []
+
+
+def test_an_unknown_or_missing_body_field_is_named_in_the_path() -> None:
+    extra = [
+        {"key": "data", "source": "body", "message": "Object contains unknown field `nickname`"},
+        {"key": "data", "source": "body", "message": "Object missing required field `email`"},
+    ]
+
+    assert [error["path"] for error in validation_errors(extra)] == ["body.nickname", "body.email"]

@@ -75,7 +75,8 @@ async def test_a_body_without_opted_out_is_a_422(api) -> None:
     response = await api.client.put("/preferences", json={}, headers=headers)
 
     (error,) = api.problem(response, 422)["errors"]
-    # msgspec names a missing field only in its message (the common mapper keeps the path "body.data").
+    # msgspec names a missing field only in its message; the common mapper builds the path from it.
+    assert error["path"] == "body.opted_out"
     assert "missing required field `opted_out`" in error["message"]
 
 

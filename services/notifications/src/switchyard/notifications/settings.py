@@ -7,7 +7,7 @@ from typing import Annotated
 
 import msgspec
 
-from switchyard.common.settings import load_settings, redacted_repr
+from switchyard.common.settings import SettingsError, load_settings, redacted_repr
 
 
 class SmtpSettings(msgspec.Struct, frozen=True, kw_only=True):
@@ -46,13 +46,22 @@ class SendingSettings(msgspec.Struct, frozen=True, kw_only=True):
     stream_heartbeat_s: Annotated[float, msgspec.Meta(gt=0)] = 15.0
 
 
+def _check_retry(sending: SendingSettings) -> None:
+    if sending.retry_base_s > sending.retry_max_s:
+        raise SettingsError(
+            "NOTIFICATIONS_RETRY_BASE_S",
+            f"{sending.retry_base_s} is above NOTIFICATIONS_RETRY_MAX_S ({sending.retry_max_s})",
+        )
+
+
 class NotificationsSettings(msgspec.Struct, frozen=True, kw_only=True):
     smtp: SmtpSettings
     sending: SendingSettings
 
 
 def load_notifications_settings(environ: Mapping[str, str] | None = None) -> NotificationsSettings:
+    sending = load_settings(SendingSettings, prefix="NOTIFICATIONS_", environ=environ)
+    _check_retry(sending)
     return NotificationsSettings(
-        smtp=load_settings(SmtpSettings, prefix="SMTP_", environ=environ),
-        sending=load_settings(SendingSettings, prefix="NOTIFICATIONS_", environ=environ),
+        smtp=load_settings(SmtpSettings, prefix="SMTP_", environ=environ), sending=sending
     )

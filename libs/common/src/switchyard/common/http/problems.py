@@ -83,7 +83,7 @@ def _source(raw: Any) -> str:
     return str(getattr(raw, "value", raw) or "request")
 
 
-_UNKNOWN_FIELD = re.compile(r"unknown field `([^`]+)`")
+_NAMED_FIELD = re.compile(r"(?:unknown|missing required) field `([^`]+)`")
 
 
 def validation_errors(extra: Any) -> list[dict[str, str]]:
@@ -94,10 +94,11 @@ def validation_errors(extra: Any) -> list[dict[str, str]]:
     for item in extra:
         if isinstance(item, Mapping):
             key, message = item.get("key"), str(item.get("message", "invalid value"))
-            # msgspec names an unknown body field only in its message; the key is the parameter ("data").
-            unknown = _UNKNOWN_FIELD.search(message)
-            if unknown and key == "data":
-                key = unknown.group(1)
+            # msgspec names an unknown or missing body field only in its message; the key is the
+            # parameter ("data").
+            named = _NAMED_FIELD.search(message)
+            if named and key == "data":
+                key = named.group(1)
             path = f"{_source(item.get('source'))}.{key}" if key else _source(item.get("source"))
             errors.append({"path": path, "message": message})
     return errors

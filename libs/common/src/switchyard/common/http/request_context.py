@@ -64,14 +64,15 @@ class RequestContextMiddleware:
         request_id = resolve_request_id(_header(scope, REQUEST_ID_HEADER.encode()))
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
-        status = 500
+        status, streaming = 500, False
 
         async def send_with_context(message: Message) -> None:
-            nonlocal status
+            nonlocal status, streaming
             if message["type"] == "http.response.start":
                 status = message["status"]
                 _name_span(scope)
                 headers = MutableScopeHeaders.from_message(message)
+                streaming = headers.get("content-type", "").startswith("text/event-stream")
                 headers[REQUEST_ID_HEADER] = request_id
                 headers["server-timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
             await send(message)
@@ -82,14 +83,15 @@ class RequestContextMiddleware:
             try:
                 await self.app(scope, receive, send_with_context)
             finally:
-                self._finish(scope, status, time.perf_counter() - started)
+                self._finish(scope, status, time.perf_counter() - started, streaming=streaming)
 
-    def _finish(self, scope: Scope, status: int, elapsed_s: float) -> None:
+    def _finish(self, scope: Scope, status: int, elapsed_s: float, *, streaming: bool) -> None:
         method = scope.get("method", "")
         route = scope.get("path_template") or UNMATCHED_ROUTE
         self.duration.labels(self.service, method, route, str(status)).observe(elapsed_s)
         elapsed_ms = elapsed_s * 1000
-        if elapsed_ms >= self.slow_request_ms:
+        # An event stream is long on purpose; its length says nothing about slowness.
+        if elapsed_ms >= self.slow_request_ms and not streaming:
             _log.warning(
                 "slow_request", method=method, route=route, status=status, duration_ms=round(elapsed_ms, 1)
             )

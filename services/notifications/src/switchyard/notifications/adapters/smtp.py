@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import ssl
 from email.message import EmailMessage
+from email.utils import formatdate
 
 import aiosmtplib
 
@@ -24,6 +26,8 @@ class SmtpSender:
 
     def __init__(self, settings: SmtpSettings) -> None:
         self.settings = settings
+        # Resolved once: left unset, aiosmtplib calls the blocking socket.getfqdn() on every connect.
+        self._local_hostname = socket.getfqdn()
         self._idle: asyncio.Queue[aiosmtplib.SMTP | None] = asyncio.Queue()
         for _ in range(settings.connections):
             self._idle.put_nowait(None)
@@ -34,6 +38,7 @@ class SmtpSender:
         # Stable per delivery (make_msgid would add a timestamp and a random part to every attempt),
         # so a resend after a crash can be recognised as the same message.
         message["Message-ID"] = f"<{message_id}@switchyard>"
+        message["Date"] = formatdate(localtime=False, usegmt=True)  # RFC 5322 requires it
         message.set_content(text)
         message.add_alternative(html, subtype="html")
         return message
@@ -73,6 +78,7 @@ class SmtpSender:
         s = self.settings
         client = aiosmtplib.SMTP(
             hostname=s.host,
+            local_hostname=self._local_hostname,
             port=s.port,
             timeout=s.timeout_s,
             use_tls=s.use_tls,

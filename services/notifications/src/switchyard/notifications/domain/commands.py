@@ -9,14 +9,6 @@ from switchyard.notifications.domain.messages import EmailPlan, InboxPlan
 
 
 @dataclass(frozen=True, slots=True)
-class QueueEmail:
-    recipient: str
-    template: str
-    source_event_id: UUID
-    user_id: UUID | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class Notify:
     """What one source event asks for: an email, an inbox item, or both, for one person."""
 

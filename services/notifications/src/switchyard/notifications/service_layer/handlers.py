@@ -5,24 +5,11 @@ from __future__ import annotations
 import structlog
 
 from switchyard.notifications.adapters.live import InboxFeed
-from switchyard.notifications.domain.commands import EraseUserData, Notify, QueueEmail, RememberRecipient
+from switchyard.notifications.domain.commands import EraseUserData, Notify, RememberRecipient
 from switchyard.notifications.domain.model import MANDATORY, Delivery, DeliveryStatus, InboxItem
 from switchyard.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 
 log = structlog.get_logger(__name__)
-
-
-async def queue_email(command: QueueEmail, uow: NotificationsUnitOfWork) -> bool:
-    """Record an email to send; False when this source event already has one or the user was erased."""
-    if command.user_id is not None and await uow.erased.contains(command.user_id):
-        return False
-    delivery = Delivery(
-        recipient=command.recipient,
-        template=command.template,
-        source_event_id=command.source_event_id,
-        user_id=command.user_id,
-    )
-    return await uow.deliveries.add(delivery)
 
 
 async def notify(command: Notify, uow: NotificationsUnitOfWork, feed: InboxFeed) -> None:
