@@ -26,7 +26,7 @@ from sqlalchemy import RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchyard.common.db import DatabaseSettings
-from switchyard.common.runtime import ServiceSettings, build_runtime
+from switchyard.common.runtime import ServiceSettings
 from switchyard.common.runtime.settings import JwtSettings
 from switchyard.common.testing import (
     DatabaseFactory,
@@ -39,14 +39,10 @@ from switchyard.common.testing.services import free_port
 from switchyard.notifications.adapters.inbox import inbox_item
 from switchyard.notifications.adapters.live import InboxFeed
 from switchyard.notifications.adapters.orm import deliveries, inbox_items
-from switchyard.notifications.bootstrap import SERVICE, SERVICE_ROOT, build_sender
+from switchyard.notifications.bootstrap import bootstrap
 from switchyard.notifications.domain.commands import Notify
-from switchyard.notifications.domain.messages import EmailPlan, InboxPlan, Links
+from switchyard.notifications.domain.messages import EmailPlan, InboxPlan
 from switchyard.notifications.domain.model import Category, Delivery, DeliveryStatus, InboxItem
-from switchyard.notifications.entrypoints.events.subscribers import subscribe_all
-from switchyard.notifications.entrypoints.http import ROUTES
-from switchyard.notifications.entrypoints.http.dependencies import StreamOptions, http_dependencies
-from switchyard.notifications.entrypoints.http.problems import PROBLEMS
 from switchyard.notifications.service_layer import handlers
 from switchyard.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from switchyard.notifications.settings import NotificationsSettings, SendingSettings, SmtpSettings
@@ -67,33 +63,12 @@ PASSWORD_CHANGED = {
 def build_app(
     settings: ServiceSettings, notifications: NotificationsSettings, *, heartbeat_s: float
 ) -> tuple[Litestar, InboxFeed]:
-    """The app as bootstrap builds it (consumers, sender, feed), plus the HTTP API's routes and providers."""
-    runtime = build_runtime(SERVICE, settings, root=SERVICE_ROOT)
-    feed = InboxFeed(runtime.redis)
-    subscribe_all(runtime, links=Links(notifications.sending.public_url), feed=feed)
-    sender = build_sender(runtime, notifications)
-
-    @asynccontextmanager
-    async def sending(_app: Litestar) -> AsyncIterator[None]:
-        stop = asyncio.Event()
-        task = asyncio.create_task(sender.run(stop), name="notifications-sender")
-        try:
-            yield
-        finally:
-            stop.set()
-            await task
-            await sender.smtp.close()
-            await feed.aclose()
-
-    app = runtime.app(
-        route_handlers=ROUTES,
-        dependencies=http_dependencies(
-            lambda: NotificationsUnitOfWork(runtime.session_factory), feed, StreamOptions(heartbeat_s)
-        ),
-        problems=PROBLEMS,
-        lifespan=[sending],
+    """The service's own app (bootstrap), with a short stream heartbeat, and its live feed."""
+    notifications = msgspec.structs.replace(
+        notifications, sending=msgspec.structs.replace(notifications.sending, stream_heartbeat_s=heartbeat_s)
     )
-    return app, feed
+    app = bootstrap(settings, notifications=notifications)
+    return app, app.state.inbox_feed
 
 
 def quiet_notifications() -> NotificationsSettings:

@@ -79,7 +79,7 @@ def bootstrap(
             await sender.smtp.close()
             await feed.aclose()  # ends open streams, closes the pub/sub connection
 
-    return runtime.app(
+    app = runtime.app(
         route_handlers=ROUTES,
         dependencies=http_dependencies(
             lambda: NotificationsUnitOfWork(runtime.session_factory),
@@ -89,3 +89,6 @@ def bootstrap(
         problems=PROBLEMS,
         lifespan=[sending],
     )
+    # Tests reach the live feed here (to cut its Redis connection, say).
+    app.state.inbox_feed = feed
+    return app
