@@ -35,10 +35,10 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -55,7 +55,7 @@ from switchyard.notifications.adapters.templates import TemplateRenderer
 from switchyard.notifications.bootstrap import SERVICE_ROOT
 from switchyard.notifications.domain.messages import Links
 from switchyard.notifications.domain.model import Delivery, DeliveryStatus, now
-from switchyard.notifications.service_layer.sending import DeliverySender
+from switchyard.notifications.service_layer.sending import DeliverySender, render_context
 from switchyard.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from switchyard.notifications.settings import NotificationsSettings, SendingSettings, SmtpSettings
 
@@ -150,15 +150,7 @@ def _prerender(
     """The messages DeliverySender would send for ``rows``, built the way it builds them."""
     messages = []
     for row in rows:
-        context: Mapping[str, Any] = {
-            **{
-                k: datetime.fromisoformat(v) if k.endswith("_at") and isinstance(v, str) else v
-                for k, v in row["context"].items()
-            },
-            "public_url": sending.public_url,
-            "support_email": sending.support_email,
-        }
-        email = renderer.render(row["template"], row["locale"], context)
+        email = renderer.render(row["template"], row["locale"], render_context(row["context"], sending))
         messages.append(
             smtp.message(
                 to=row["recipient"], subject=email.subject, text=email.text, html=email.html,

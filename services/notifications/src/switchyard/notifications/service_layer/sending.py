@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import structlog
 from prometheus_client import Counter
@@ -25,7 +26,7 @@ from switchyard.notifications.adapters.smtp import SendFailed, SmtpSender
 from switchyard.notifications.adapters.templates import TemplateRenderer
 from switchyard.notifications.domain.model import Delivery, now
 from switchyard.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
-from switchyard.notifications.settings import NotificationsSettings
+from switchyard.notifications.settings import NotificationsSettings, SendingSettings
 
 log = structlog.get_logger(__name__)
 
@@ -34,6 +35,14 @@ SENT = declare_metric(
 )
 
 type DeadLetter = Callable[[Delivery, str], Awaitable[None]]
+
+
+def render_context(stored: Mapping[str, Any], sending: SendingSettings) -> dict[str, Any]:
+    """What a delivery's template is rendered with: its stored context plus the service-wide values.
+
+    Moments stay the ISO strings JSON stored; the templates' ``datetime`` filter reads them.
+    """
+    return {**stored, "public_url": sending.public_url, "support_email": sending.support_email}
 
 
 @dataclass
@@ -72,17 +81,10 @@ class DeliverySender:
 
     async def _send(self, delivery: Delivery) -> None:
         sending = self.settings.sending
-        context = {
-            # Stored as JSON: moments come back as ISO strings, templates format datetimes.
-            **{
-                k: datetime.fromisoformat(v) if k.endswith("_at") and isinstance(v, str) else v
-                for k, v in delivery.context.items()
-            },
-            "public_url": sending.public_url,
-            "support_email": sending.support_email,
-        }
         try:
-            email = self.renderer.render(delivery.template, delivery.locale, context)
+            email = self.renderer.render(
+                delivery.template, delivery.locale, render_context(delivery.context, sending)
+            )
             message = self.smtp.message(
                 to=delivery.recipient,
                 subject=email.subject,
