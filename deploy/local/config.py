@@ -27,8 +27,9 @@ DEFAULT_PORTS: dict[str, int] = {
 
 # Settings taken from the caller's environment and handed to the services unchanged (the stack's
 # ports excepted: AUTH_PORT is where auth listens, not an auth setting).
-# AUTH_* reach the auth service only, NOTIFICATIONS_* notifications only (see services.service_env).
-PASSTHROUGH_PREFIXES = ("OTEL_", "AUTH_", "NOTIFICATIONS_")
+# AUTH_* reach the auth service only, NOTIFICATIONS_* notifications only, INGEST_* ingest only
+# (see services.service_env).
+PASSTHROUGH_PREFIXES = ("OTEL_", "AUTH_", "NOTIFICATIONS_", "INGEST_")
 # SMTP_PORT is a stack port (the local mail sink listens on it) and is read like the other ports.
 PASSTHROUGH_NAMES = ("LOG_LEVEL", "SMTP_HOST")
 

@@ -12,7 +12,7 @@ from .pg import service_url
 from .procs import ProcessSpec
 
 # Settings prefixes only one service reads.
-OWN_PREFIXES = {"auth": "AUTH_", "notifications": "NOTIFICATIONS_"}
+OWN_PREFIXES = {"auth": "AUTH_", "notifications": "NOTIFICATIONS_", "ingest": "INGEST_"}
 
 
 def missing_modules(config: StackConfig, services: Sequence[str]) -> list[str]:
@@ -69,6 +69,9 @@ def service_env(config: StackConfig, creds: Credentials, service: str) -> dict[s
         env["SMTP_PORT"] = str(config.port("SMTP_PORT"))
         # Links in emails lead to the gateway, unless the caller named another public address.
         env.setdefault("NOTIFICATIONS_PUBLIC_URL", config.gateway_url)
+    if service == "ingest":
+        # Uploads survive a restart of ingest (an import resumes from its file).
+        env.setdefault("INGEST_STORAGE_DIR", str(config.paths.data / "ingest"))
     if service == "auth":
         env["AUTH_BOOTSTRAP_ADMIN_EMAIL"], env["AUTH_BOOTSTRAP_ADMIN_PASSWORD"] = admin_login(config, creds)
         for key in (TOTP_KEY, SIGNING_PASSPHRASE_KEY):

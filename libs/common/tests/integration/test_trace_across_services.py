@@ -79,7 +79,7 @@ def _consuming_broker(
         await uow.session.execute(insert(table).values(event_id=envelope.id, note=event.username))
         received.append(envelope)
 
-    broker = create_broker(kafka, service="users", tracer_provider=provider)
+    broker = create_broker(kafka, service="users")
     sessions = create_session_factory(engine)
     subscribe(
         broker,
@@ -89,6 +89,7 @@ def _consuming_broker(
         kafka=kafka,
         uow_factory=lambda: SqlAlchemyUnitOfWork(sessions, source="users"),
         name=name,
+        tracer_provider=provider,
     )
     return broker, received
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
 from typing import Self
 from uuid import UUID
@@ -96,6 +96,19 @@ class SqlAlchemyUnitOfWork:
         )
         result = await self.session.execute(statement)
         return result.first() is not None
+
+    async def mark_processed_many(self, event_ids: Sequence[UUID], consumer: str) -> set[UUID]:
+        """Record that ``consumer`` handled ``event_ids``; returns those it had not handled before."""
+        if not event_ids:
+            return set()
+        statement = (
+            pg_insert(PROCESSED_EVENTS)
+            .values([{"consumer": consumer, "event_id": event_id} for event_id in dict.fromkeys(event_ids)])
+            .on_conflict_do_nothing()
+            .returning(PROCESSED_EVENTS.c.event_id)
+        )
+        result = await self.session.execute(statement)
+        return set(result.scalars())
 
     def after_commit(self, callback: Callable[[], Awaitable[None]]) -> None:
         """Run ``callback`` once this transaction has committed (never if it rolls back).

@@ -3,6 +3,7 @@
 from switchyard.common.messaging.broker import create_broker, create_producer, producer_options
 from switchyard.common.messaging.consumer import (
     CONSUMER_RETRY,
+    BatchHandler,
     EventHandler,
     IdempotentConsumer,
     Outcome,
@@ -17,6 +18,7 @@ from switchyard.common.messaging.topics import all_topics, dead_letter_topic, en
 
 __all__ = [
     "CONSUMER_RETRY",
+    "BatchHandler",
     "DeadLetterPublisher",
     "EventHandler",
     "IdempotentConsumer",

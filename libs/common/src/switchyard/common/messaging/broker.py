@@ -13,8 +13,6 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from fast_depends.msgspec import MsgSpecSerializer
 from faststream.kafka import KafkaBroker
-from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
-from opentelemetry.trace import TracerProvider
 
 from switchyard.common.messaging.settings import KafkaSettings
 
@@ -43,10 +41,13 @@ def create_broker(
     settings: KafkaSettings,
     *,
     service: str,
-    tracer_provider: TracerProvider | None = None,
     graceful_timeout: float = 15.0,
 ) -> KafkaBroker:
-    """The service's broker: durable producer, trace context in headers, msgspec bodies.
+    """The service's broker: durable producer, msgspec bodies.
+
+    No FastStream telemetry middleware: it would start a new trace per consumed batch, so the
+    subscribers make their own spans (see ``consumer_tracing``) and the relay carries trace
+    context in the outbox rows' headers.
 
     Topics are never auto-created by the broker (they would get one partition); run
     ``python -m switchyard.common.messaging.topics`` or :func:`ensure_topics` instead.
@@ -58,7 +59,6 @@ def create_broker(
         client_id=settings.client_id or service,
         allow_auto_create_topics=False,
         graceful_timeout=graceful_timeout,
-        middlewares=[KafkaTelemetryMiddleware(tracer_provider=tracer_provider)],
         # A plain stdlib logger, so its lines go through the process's structlog JSON chain
         # instead of FastStream's own coloured console handler.
         logger=logging.getLogger("faststream"),

@@ -19,6 +19,8 @@ class KafkaSettings(msgspec.Struct, frozen=True, kw_only=True):
     # Larger per-partition batches and a short linger let the relay's bursts share requests.
     max_batch_size: int = 262_144
     linger_ms: int = 5
+    # Most records a subscriber applies in one transaction.
+    consume_batch_size: int = 500
 
     @property
     def servers(self) -> list[str]:

@@ -5,6 +5,9 @@ offset before the handler runs, which loses the event if the process dies mid-wa
 the offset is committed only once the event is applied, found to be a duplicate, or
 dead-lettered; when even the dead-letter publish fails the consumer seeks back, so the
 record comes again after a pause.
+
+Subscribers take batches (``getmany``): whatever Kafka has buffered, up to
+``KafkaSettings.consume_batch_size`` records, without waiting to fill one.
 """
 
 from __future__ import annotations
@@ -18,10 +21,18 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from opentelemetry import trace
+from opentelemetry.trace import TracerProvider
 
 from switchyard.common.contracts import IntegrationEvent
 from switchyard.common.db.unit_of_work import SqlAlchemyUnitOfWork
-from switchyard.common.messaging.consumer import CONSUMER_RETRY, EventHandler, IdempotentConsumer
+from switchyard.common.messaging.consumer import (
+    CONSUMER_RETRY,
+    BatchHandler,
+    EventHandler,
+    IdempotentConsumer,
+)
+from switchyard.common.messaging.consumer_tracing import consume_span
 from switchyard.common.messaging.dead_letter_publisher import DeadLetterPublisher
 from switchyard.common.messaging.metrics import CONSUMER_LAG
 from switchyard.common.messaging.retry import RetryPolicy
@@ -29,6 +40,9 @@ from switchyard.common.messaging.settings import KafkaSettings
 from switchyard.common.messaging.topics import dead_letter_topic
 
 log = structlog.get_logger()
+
+# How long an idle subscriber waits in one poll; records already buffered are returned at once.
+_IDLE_POLL_MS = 500
 
 
 def subscribe[E: IntegrationEvent, U: SqlAlchemyUnitOfWork](
@@ -41,8 +55,12 @@ def subscribe[E: IntegrationEvent, U: SqlAlchemyUnitOfWork](
     uow_factory: Callable[[], U],
     name: str | None = None,
     retry: RetryPolicy = CONSUMER_RETRY,
+    batch_handler: BatchHandler[E, U] | None = None,
+    tracer_provider: TracerProvider | None = None,
 ) -> IdempotentConsumer[E, U]:
     """Consume ``event_type`` with ``handler(event, envelope, uow)``; call before the broker starts.
+
+    ``batch_handler``, when given, applies a whole batch at once; ``handler`` is then unused.
 
     ``name`` (default ``<service>.<handler name>``) is both the Kafka consumer group and the
     key of the processed-events records, so it must stay stable across releases.
@@ -59,6 +77,7 @@ def subscribe[E: IntegrationEvent, U: SqlAlchemyUnitOfWork](
         uow_factory=uow_factory,
         dead_letters=dead_letters,
         retry=retry,
+        batch_handler=batch_handler,
     )
     subscriber = broker.subscriber(
         kafka.topic(event_type.TOPIC),
@@ -67,37 +86,49 @@ def subscribe[E: IntegrationEvent, U: SqlAlchemyUnitOfWork](
         ack_policy=AckPolicy.MANUAL,
         # A new group starts from the beginning: events published before its first start count.
         auto_offset_reset="earliest",
+        batch=True,
+        max_records=kafka.consume_batch_size,
+        batch_timeout_ms=_IDLE_POLL_MS,
     )
-    subscriber(_KafkaEntry(consumer).on_message)
+    tracer = trace.get_tracer("switchyard.messaging", tracer_provider=tracer_provider)
+    subscriber(_KafkaEntry(consumer, tracer).on_message)
     return consumer
 
 
 class _KafkaEntry:
     """The FastStream handler around one consumer: acknowledgement and lag."""
 
-    def __init__(self, consumer: IdempotentConsumer[Any, Any]) -> None:
+    def __init__(self, consumer: IdempotentConsumer[Any, Any], tracer: trace.Tracer) -> None:
         self._consumer = consumer
+        self._tracer = tracer
 
     async def on_message(self, message: KafkaMessage) -> None:
-        record = message.raw_message
-        if not isinstance(record, ConsumerRecord):
-            raise TypeError("batch subscribers are not supported")
+        raw = message.raw_message
+        records: tuple[ConsumerRecord[bytes, bytes], ...] = raw if isinstance(raw, tuple) else (raw,)
+        if not records:
+            return
         try:
-            outcome = await self._consumer.process(record)
+            with consume_span(self._tracer, records, consumer=self._consumer.name):
+                outcomes = await self._consumer.process_batch(records)
         except Exception:
+            first = records[0]
             log.exception(
-                "event neither applied nor dead-lettered; it will be redelivered",
+                "events neither applied nor dead-lettered; they will be redelivered",
                 consumer=self._consumer.name,
-                topic=record.topic,
-                partition=record.partition,
-                offset=record.offset,
+                topic=first.topic,
+                partition=first.partition,
+                offset=first.offset,
+                count=len(records),
             )
             await asyncio.sleep(self._consumer.retry.max_delay)
             await message.nack()
             return
         await message.ack()
-        self._consumer.count(outcome)
-        await self._report_lag(message.consumer, TopicPartition(record.topic, record.partition))
+        for outcome in outcomes:
+            self._consumer.count(outcome)
+        partitions = {TopicPartition(record.topic, record.partition) for record in records}
+        for partition in partitions:
+            await self._report_lag(message.consumer, partition)
 
     async def _report_lag(self, kafka_consumer: AIOKafkaConsumer, partition: TopicPartition) -> None:
         highwater = kafka_consumer.highwater(partition)

@@ -19,7 +19,7 @@ from switchyard.common.db.migrations import upgrade_to_head
 from switchyard.common.http import create_app, database_check, kafka_check, redis_check
 from switchyard.common.http.auth.verifier import JwksVerifier
 from switchyard.common.http.idempotency import IdempotencyStore
-from switchyard.common.messaging import EventHandler, OutboxRelay, create_broker, subscribe
+from switchyard.common.messaging import BatchHandler, EventHandler, OutboxRelay, create_broker, subscribe
 from switchyard.common.observability import configure_logging, configure_tracing
 from switchyard.common.observability.tracing import instrument_redis, instrument_sqlalchemy
 from switchyard.common.runtime.asyncapi import asyncapi_handler, declare_published
@@ -96,8 +96,14 @@ class ServiceRuntime:
         event_type: type[E],
         handler: EventHandler[E, U],
         uow_factory: Callable[[async_sessionmaker[AsyncSession]], U],
+        *,
+        batch_handler: BatchHandler[E, U] | None = None,
     ) -> None:
-        """Consume ``event_type`` with ``handler``, each event in its own unit of work."""
+        """Consume ``event_type`` with ``handler``, a batch of events per unit of work.
+
+        ``batch_handler`` applies a whole batch at once (one statement for many rows); ``handler``
+        then only names the consumer group, so keep its name stable.
+        """
         subscribe(
             self.broker,
             event_type,
@@ -105,6 +111,8 @@ class ServiceRuntime:
             service=self.service,
             kafka=self.settings.kafka,
             uow_factory=lambda: uow_factory(self.session_factory),
+            batch_handler=batch_handler,
+            tracer_provider=self.tracer_provider,
         )
 
     @asynccontextmanager
@@ -151,7 +159,7 @@ def build_runtime(
         root=root,
         engine=engine,
         session_factory=create_session_factory(engine),
-        broker=create_broker(settings.kafka, service=service, tracer_provider=tracer_provider),
+        broker=create_broker(settings.kafka, service=service),
         redis=redis,
         relay=OutboxRelay(database_url=settings.database.url, kafka=settings.kafka, service=service),
         tracer_provider=tracer_provider,
