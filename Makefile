@@ -16,7 +16,7 @@ PYTHON312 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12
 STACK := $(PYTHON312) $(ROOT)/deploy/local/stack.py
 VENV_BIN := $(ROOT)/.venv/bin
 # mypy refuses a folder that holds no Python file, so only folders with code are checked.
-TYPED_DIRS := $(foreach d,libs services deploy bench,$(if $(shell find $(ROOT)/$(d) -name '*.py' -print -quit 2>/dev/null),$(d)))
+TYPED_DIRS := $(foreach d,libs services tools deploy bench,$(if $(shell find $(ROOT)/$(d) -name '*.py' -print -quit 2>/dev/null),$(d)))
 
 .PHONY: help provision bootstrap venv up infra-up down clean status logs test lint fmt
 

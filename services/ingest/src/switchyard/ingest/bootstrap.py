@@ -2,22 +2,70 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 from litestar import Litestar
 from opentelemetry.sdk.trace import SpanProcessor
 
-from switchyard.common.contracts import ImportCompleted
+from switchyard.common.contracts import ImportCompleted, ImportRowSubmitted
 from switchyard.common.runtime import ServiceSettings, build_runtime
+from switchyard.ingest.adapters.row_sender import RowSender
+from switchyard.ingest.adapters.storage import UploadStorage
 from switchyard.ingest.entrypoints.events.subscribers import subscribe_all
+from switchyard.ingest.entrypoints.http import ROUTES
+from switchyard.ingest.entrypoints.http.dependencies import Imports, http_dependencies
+from switchyard.ingest.entrypoints.http.problems import PROBLEMS
+from switchyard.ingest.service_layer.importing import Importer
+from switchyard.ingest.service_layer.unit_of_work import IngestUnitOfWork
+from switchyard.ingest.settings import IngestSettings, load_ingest_settings
 
 SERVICE = "ingest"
 # services/ingest/, where alembic.ini and migrations/ live.
 SERVICE_ROOT = Path(__file__).resolve().parents[3]
 
 
-def bootstrap(settings: ServiceSettings, *, span_processors: Sequence[SpanProcessor] = ()) -> Litestar:
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def bootstrap(
+    settings: ServiceSettings,
+    *,
+    ingest: IngestSettings | None = None,
+    span_processors: Sequence[SpanProcessor] = (),
+) -> Litestar:
+    ingest = ingest if ingest is not None else load_ingest_settings()
     runtime = build_runtime(SERVICE, settings, root=SERVICE_ROOT, span_processors=span_processors)
-    subscribe_all(runtime)
-    return runtime.app(route_handlers=[], produces=[ImportCompleted])
+    storage = UploadStorage(ingest.storage_dir, max_bytes=ingest.max_upload_bytes)
+
+    def uow() -> IngestUnitOfWork:
+        return IngestUnitOfWork(runtime.session_factory)
+
+    subscribe_all(runtime, storage=storage, clock=_now)
+    sender = RowSender(settings.kafka, service=SERVICE)
+    importer = Importer(
+        settings=ingest, uow=uow, engine=runtime.engine, storage=storage, sender=sender, clock=_now
+    )
+
+    @asynccontextmanager
+    async def importing(_app: Litestar) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        task = asyncio.create_task(importer.run(stop), name="ingest-importer")
+        try:
+            yield
+        finally:
+            stop.set()
+            await task
+            await sender.close()
+
+    return runtime.app(
+        route_handlers=ROUTES,
+        produces=[ImportRowSubmitted, ImportCompleted],
+        dependencies=http_dependencies(uow, Imports(ingest, uow, storage, importer, _now)),
+        problems=PROBLEMS,
+        lifespan=[importing],
+    )

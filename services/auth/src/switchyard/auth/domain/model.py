@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from uuid import UUID
 
-ROLES = ("user", "moderator", "admin")
+# Re-exported: the roles are shared with ingest.
+from switchyard.common.identities import ROLES as ROLES
 
 
 def utcnow() -> datetime:

@@ -1,4 +1,4 @@
-"""The ingest unit of work: onboarding records plus the outbox, in one transaction."""
+"""The ingest unit of work: imports, onboarding records and the outbox, in one transaction."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchyard.common.db import ErasedUsers, SqlAlchemyUnitOfWork
+from switchyard.ingest.adapters.imports import ImportRepository
 from switchyard.ingest.adapters.orm import erased_users
 from switchyard.ingest.adapters.repository import OnboardedUserRepository
 
@@ -14,6 +15,7 @@ from switchyard.ingest.adapters.repository import OnboardedUserRepository
 class IngestUnitOfWork(SqlAlchemyUnitOfWork):
     onboarded: OnboardedUserRepository
     erased: ErasedUsers
+    imports: ImportRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         super().__init__(session_factory, source="ingest")
@@ -22,4 +24,5 @@ class IngestUnitOfWork(SqlAlchemyUnitOfWork):
         await super().__aenter__()
         self.onboarded = OnboardedUserRepository(self.session)
         self.erased = ErasedUsers(self.session, erased_users)
+        self.imports = ImportRepository(self.session)
         return self

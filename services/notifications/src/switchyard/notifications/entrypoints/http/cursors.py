@@ -2,34 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
+from switchyard.common.http.cursors import InvalidCursor
+from switchyard.common.http.cursors import decode_cursor as _decode
+from switchyard.common.http.cursors import encode_cursor as _encode
 from switchyard.notifications.service_layer.deliveries import Position
-
-
-class InvalidCursor(Exception):
-    def __init__(self) -> None:
-        super().__init__("Malformed cursor: pass next_cursor from the previous page.")
-
-
-def _encode(kind: str, *values: Any) -> str:
-    raw = json.dumps([kind, *values], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode(token: str, kind: str) -> list[Any]:
-    try:
-        raw: Any = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise InvalidCursor from None
-    if not isinstance(raw, list) or not raw or raw[0] != kind:
-        raise InvalidCursor
-    return raw[1:]
 
 
 def encode_seq(seq: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from switchyard.common.http import ProblemError, ProblemMapper, maps_to
-from switchyard.notifications.entrypoints.http.cursors import InvalidCursor
+from switchyard.common.http.cursors import InvalidCursor, invalid_cursor_problem
 from switchyard.notifications.service_layer.deliveries import DeliveryNotFound, DeliveryNotRetryable
 from switchyard.notifications.service_layer.inbox import InboxItemNotFound
 from switchyard.notifications.service_layer.preferences import InvalidOptOut
@@ -16,16 +16,10 @@ def _invalid_opt_out(exc: InvalidOptOut) -> ProblemError:
     return ProblemError(422, None, str(exc), extra={"errors": errors, "categories": exc.categories})
 
 
-def _invalid_cursor(exc: InvalidCursor) -> ProblemError:
-    return ProblemError(
-        422, None, str(exc), extra={"errors": [{"path": "query.cursor", "message": str(exc)}]}
-    )
-
-
 PROBLEMS: Mapping[type[Exception], ProblemMapper] = {
     InboxItemNotFound: maps_to(404),
     InvalidOptOut: _invalid_opt_out,
-    InvalidCursor: _invalid_cursor,
+    InvalidCursor: invalid_cursor_problem,
     DeliveryNotFound: maps_to(404),
     DeliveryNotRetryable: maps_to(409, "Delivery not failed"),
 }

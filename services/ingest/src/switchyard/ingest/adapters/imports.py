@@ -1,0 +1,126 @@
+"""Import jobs, their row errors and auth's answers, in the ingest database."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import fields
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from switchyard.ingest.adapters.orm import import_answers, import_errors, imports
+from switchyard.ingest.domain.model import ACTIVE, ImportJob, ImportStatus
+from switchyard.ingest.domain.rows import RowError
+
+CREATED, REJECTED = 1, 2
+_JOB_FIELDS = [f.name for f in fields(ImportJob)]
+
+
+def _job(row: RowMapping) -> ImportJob:
+    values = {name: row[name] for name in _JOB_FIELDS}
+    values["status"] = ImportStatus(values["status"])
+    return ImportJob(**values)
+
+
+def _values(job: ImportJob) -> dict[str, Any]:
+    values = {name: getattr(job, name) for name in _JOB_FIELDS}
+    values["status"] = job.status.value
+    return values
+
+
+class ImportRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, job: ImportJob) -> None:
+        await self._session.execute(insert(imports).values(_values(job)))
+
+    async def get(self, import_id: UUID, *, for_update: bool = False) -> ImportJob | None:
+        statement = select(imports).where(imports.c.id == import_id)
+        if for_update:
+            statement = statement.with_for_update()
+        row = (await self._session.execute(statement)).mappings().first()
+        return None if row is None else _job(row)
+
+    async def save(self, job: ImportJob) -> None:
+        values = _values(job)
+        del values["id"]
+        await self._session.execute(update(imports).where(imports.c.id == job.id).values(values))
+
+    async def recent_with_content(self, sha256: str, *, dry_run: bool, since: datetime) -> ImportJob | None:
+        statement = (
+            select(imports)
+            .where(imports.c.content_sha256 == sha256, imports.c.dry_run == dry_run)
+            .where(imports.c.created_at >= since)
+            .order_by(imports.c.created_at.desc())
+            .limit(1)
+        )
+        row = (await self._session.execute(statement)).mappings().first()
+        return None if row is None else _job(row)
+
+    async def page(self, *, before: tuple[datetime, UUID] | None, limit: int) -> list[ImportJob]:
+        statement = select(imports).order_by(imports.c.created_at.desc(), imports.c.id.desc()).limit(limit)
+        if before is not None:
+            statement = statement.where(
+                func.row(imports.c.created_at, imports.c.id) < func.row(before[0], before[1])
+            )
+        return [_job(row) for row in (await self._session.execute(statement)).mappings()]
+
+    async def active_ids(self) -> list[UUID]:
+        statement = (
+            select(imports.c.id)
+            .where(imports.c.status.in_([status.value for status in ACTIVE]))
+            .order_by(imports.c.created_at)
+        )
+        return list((await self._session.execute(statement)).scalars())
+
+    async def add_errors(self, import_id: UUID, errors: Sequence[RowError]) -> None:
+        if errors:
+            await self._session.execute(
+                insert(import_errors),
+                [
+                    {
+                        "import_id": import_id,
+                        "row_number": error.row_number,
+                        "column_name": error.column,
+                        "code": error.code,
+                        "message": error.message,
+                        "value": error.value,
+                    }
+                    for error in errors
+                ],
+            )
+
+    async def errors_page(self, import_id: UUID, *, after: tuple[int, int] | None, limit: int) -> list[Any]:
+        statement = (
+            select(import_errors)
+            .where(import_errors.c.import_id == import_id)
+            .order_by(import_errors.c.row_number, import_errors.c.id)
+            .limit(limit)
+        )
+        if after is not None:
+            statement = statement.where(
+                func.row(import_errors.c.row_number, import_errors.c.id) > func.row(after[0], after[1])
+            )
+        return list((await self._session.execute(statement)).mappings())
+
+    async def record_answers(
+        self, import_id: UUID, answers: Sequence[tuple[int, int]]
+    ) -> list[tuple[int, int]]:
+        """Store (row_number, outcome) answers; returns the ones not stored before (first answer wins)."""
+        if not answers:
+            return []
+        statement = (
+            insert(import_answers)
+            .values(
+                [{"import_id": import_id, "row_number": row, "outcome": outcome} for row, outcome in answers]
+            )
+            .on_conflict_do_nothing()
+            .returning(import_answers.c.row_number, import_answers.c.outcome)
+        )
+        return [(row.row_number, row.outcome) for row in await self._session.execute(statement)]

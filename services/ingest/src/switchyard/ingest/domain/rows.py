@@ -1,0 +1,113 @@
+"""Checking one data row of an import file (pure): a row to send, or why not."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from switchyard.common.identities import (
+    InvalidIdentity,
+    normalize_email,
+    normalize_full_name,
+    normalize_role,
+    normalize_username,
+)
+from switchyard.ingest.domain.columns import Columns
+
+# A cell longer than this is refused without further checks (no field allows more).
+MAX_CELL_CHARS = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class ValidRow:
+    row_number: int
+    email: str
+    username: str
+    full_name: str | None
+    role: str
+
+
+# Cells quoted back in a row error are cut to this length.
+MAX_QUOTED_CHARS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    row_number: int
+    column: str | None
+    code: str
+    message: str
+    # The offending cell as uploaded (cut short), so the uploader can find and fix it.
+    value: str | None = None
+
+
+class SeenIdentities:
+    """Emails and usernames of the rows accepted so far, to refuse a second row about the same person.
+
+    Kept as 64-bit fingerprints (``hash`` of the value), about 60 bytes a row instead of the
+    strings themselves, so a file of millions of rows stays flat in memory. The set is rebuilt
+    from the file when an import resumes, so per-process hash seeds do not matter.
+    """
+
+    def __init__(self) -> None:
+        self._seen: set[int] = set()
+
+    def claim(self, row: ValidRow) -> RowError | None:
+        email, username = hash(("email", row.email)), hash(("username", row.username))
+        if email in self._seen:
+            message = "This email appears on an earlier row."
+            return RowError(row.row_number, "email", "duplicate", message, row.email[:MAX_QUOTED_CHARS])
+        if username in self._seen:
+            message = "This username appears on an earlier row."
+            return RowError(row.row_number, "username", "duplicate", message, row.username)
+        self._seen.add(email)
+        self._seen.add(username)
+        return None
+
+
+def check_row(row_number: int, cells: Sequence[str], columns: Columns) -> ValidRow | RowError:
+    """Shape, then each field by the account rules, first problem wins."""
+    if len(cells) != columns.width:
+        message = f"Expected {columns.width} cells as in the header, found {len(cells)}."
+        return RowError(row_number, None, "wrong-cell-count", message)
+    for cell in cells:
+        if len(cell) > MAX_CELL_CHARS:
+            return RowError(
+                row_number, None, "cell-too-long", f"A cell is longer than {MAX_CELL_CHARS} characters."
+            )
+        if not cell.isascii() and not _encodable(cell):
+            return RowError(row_number, None, "invalid-encoding", "The row is not valid UTF-8.")
+    try:
+        email = _required(cells[columns.email], "email")
+        username = _required(cells[columns.username], "username")
+        return ValidRow(
+            row_number=row_number,
+            email=normalize_email(email),
+            username=normalize_username(username),
+            full_name=normalize_full_name(_optional(cells, columns.full_name)),
+            role=normalize_role(_optional(cells, columns.role)),
+        )
+    except InvalidIdentity as exc:
+        code = "missing" if str(exc).endswith("is required.") else "invalid"
+        index = getattr(columns, exc.field)
+        value = None if index is None else cells[index][:MAX_QUOTED_CHARS]
+        return RowError(row_number, exc.field, code, str(exc), value)
+
+
+def _required(value: str, field: str) -> str:
+    if not value.strip():
+        raise InvalidIdentity(field, f"The {field} is required.")
+    return value
+
+
+def _optional(cells: Sequence[str], index: int | None) -> str | None:
+    return None if index is None else cells[index]
+
+
+def _encodable(cell: str) -> bool:
+    # Bytes that were not UTF-8 were read as lone surrogates, which cannot be encoded back.
+    try:
+        cell.encode()
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -1,0 +1,47 @@
+"""Counting auth's answers to sent rows: each row counts once, and the last answer may end the import."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from switchyard.ingest.adapters.imports import CREATED, REJECTED
+from switchyard.ingest.adapters.storage import UploadStorage
+from switchyard.ingest.domain.commands import RecordRowAnswers
+from switchyard.ingest.domain.rows import RowError
+from switchyard.ingest.service_layer.completion import complete_if_done
+from switchyard.ingest.service_layer.unit_of_work import IngestUnitOfWork
+
+
+async def record_row_answers(
+    command: RecordRowAnswers,
+    uow: IngestUnitOfWork,
+    storage: UploadStorage,
+    clock: Callable[[], datetime],
+) -> None:
+    """Store new answers (a row answered again is ignored), their errors and the counts."""
+    job = await uow.imports.get(command.import_id, for_update=True)
+    if job is None:
+        return  # the import was deleted (or belongs to another deployment sharing the topic)
+    latest = {answer.row_number: answer for answer in command.answers}
+    stored = await uow.imports.record_answers(
+        job.id, [(row, CREATED if answer.created else REJECTED) for row, answer in latest.items()]
+    )
+    errors = []
+    for row_number, outcome in stored:
+        answer = latest[row_number]
+        if outcome == CREATED:
+            job.created += 1
+        else:
+            job.rejected += 1
+            errors.append(
+                RowError(
+                    row_number,
+                    answer.column,
+                    answer.code or "rejected",
+                    answer.message or "Rejected by auth.",
+                )
+            )
+    await uow.imports.add_errors(job.id, errors)
+    complete_if_done(job, uow, storage, clock())
+    await uow.imports.save(job)

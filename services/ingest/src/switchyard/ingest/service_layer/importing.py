@@ -1,0 +1,265 @@
+"""The importer: reads queued files batch by batch, refuses bad rows, sends good ones to auth.
+
+One replica imports a file at a time, holding a PostgreSQL advisory lock for it (released by
+the database the moment the process dies, so a restarted or other replica resumes at once).
+Each batch is sent, acknowledged by Kafka, then checkpointed (``rows_read``) with its row
+errors and counts in one transaction; after a crash the importer reads the file again from
+the start, re-checking rows up to the checkpoint only to rebuild its duplicate detector, and
+sends from the checkpoint on. A batch sent but not checkpointed is sent again, as the same
+events: auth applies it once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from uuid import UUID
+
+import structlog
+from aiokafka.errors import KafkaError
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from switchyard.common.messaging.failures import is_infrastructure_error
+from switchyard.ingest.adapters.csv_source import Record, header_of, read_records
+from switchyard.ingest.adapters.row_sender import RowSender
+from switchyard.ingest.adapters.storage import UploadStorage
+from switchyard.ingest.domain.columns import Columns, resolve_columns
+from switchyard.ingest.domain.model import ImportJob, ImportStatus
+from switchyard.ingest.domain.rows import RowError, SeenIdentities, ValidRow, check_row
+from switchyard.ingest.service_layer.completion import complete_if_done, finish
+from switchyard.ingest.service_layer.unit_of_work import IngestUnitOfWork
+from switchyard.ingest.settings import IngestSettings
+
+log = structlog.get_logger()
+
+_RETRY_S = 1.0
+
+
+class Stopped(Exception):
+    """The process is stopping: leave the import where its last checkpoint put it."""
+
+
+@dataclass(slots=True)
+class Batch:
+    valid: list[ValidRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    last_row: int = 0
+    exhausted: bool = False
+
+
+class RowReader:
+    """The file's records checked in order, handed out a batch at a time (from a worker thread)."""
+
+    def __init__(self, records: Iterator[Record], columns: Columns, *, resume_after: int) -> None:
+        self._records = records
+        self._columns = columns
+        self._resume_after = resume_after
+        self._seen = SeenIdentities()
+
+    def next_batch(self, size: int) -> Batch:
+        batch = Batch()
+        for record in self._records:
+            checked = self._check(record)
+            if record.row_number <= self._resume_after:
+                continue  # done before the restart; checked only to rebuild the duplicate detector
+            batch.last_row = record.row_number
+            if isinstance(checked, RowError):
+                batch.errors.append(checked)
+            else:
+                batch.valid.append(checked)
+            if len(batch.valid) + len(batch.errors) >= size:
+                return batch
+        batch.exhausted = True
+        return batch
+
+    def _check(self, record: Record) -> ValidRow | RowError:
+        if record.unreadable is not None:
+            return RowError(record.row_number, None, "unreadable", record.unreadable)
+        checked = check_row(record.row_number, record.cells, self._columns)
+        if isinstance(checked, ValidRow):
+            return self._seen.claim(checked) or checked
+        return checked
+
+
+class Importer:
+    def __init__(
+        self,
+        *,
+        settings: IngestSettings,
+        uow: Callable[[], IngestUnitOfWork],
+        engine: AsyncEngine,
+        storage: UploadStorage,
+        sender: RowSender,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._settings = settings
+        self._uow = uow
+        self._engine = engine
+        self._storage = storage
+        self._sender = sender
+        self._clock = clock
+        self.wake = asyncio.Event()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Import queued files until ``stop`` is set."""
+        while not stop.is_set():
+            self.wake.clear()
+            try:
+                worked = await self._import_one(stop)
+            except Stopped:
+                return
+            except Exception as exc:
+                log.error(
+                    "importer failed; retrying", error=repr(exc), exc_info=not is_infrastructure_error(exc)
+                )
+                worked = False
+            if not worked:
+                await _first_of(stop, self.wake, within=self._settings.idle_poll_s)
+
+    async def _import_one(self, stop: asyncio.Event) -> bool:
+        async with self._uow() as uow:
+            candidates = await uow.imports.active_ids()
+        for import_id in candidates:
+            async with self._lease(import_id) as held:
+                if held:
+                    await self._import(import_id, stop)
+                    return True
+        return False
+
+    @contextlib.asynccontextmanager
+    async def _lease(self, import_id: UUID) -> AsyncIterator[bool]:
+        key = int.from_bytes(import_id.bytes[:8], "big", signed=True)
+        async with self._engine.connect() as connection:
+            held = bool(await connection.scalar(select(func.pg_try_advisory_lock(key))))
+            await connection.commit()
+            try:
+                yield held
+            finally:
+                if held:
+                    await connection.scalar(select(func.pg_advisory_unlock(key)))
+                    await connection.commit()
+
+    async def _import(self, import_id: UUID, stop: asyncio.Event) -> None:
+        try:
+            job = await self._prepare(import_id)
+            if job is not None and job.status is ImportStatus.PROCESSING:
+                await self._send_rows(job, stop)
+        except (Stopped, asyncio.CancelledError):
+            raise
+        except Exception as exc:
+            if is_infrastructure_error(exc):
+                raise
+            log.exception("import failed", import_id=str(import_id))
+            await self._fail(import_id, "The import failed unexpectedly; upload the file again.")
+
+    async def _prepare(self, import_id: UUID) -> ImportJob | None:
+        """Count the rows (status validating) once, then move to processing."""
+        async with self._uow() as uow:
+            job = await uow.imports.get(import_id, for_update=True)
+            if job is None or job.status.finished:
+                return None
+            if not self._storage.path_of(job.id).exists():
+                finish(job, ImportStatus.FAILED, uow, self._storage, self._clock(), error="The file is gone.")
+                await uow.imports.save(job)
+                await uow.commit()
+                return None
+            if job.status is ImportStatus.QUEUED:
+                job.status, job.started_at = ImportStatus.VALIDATING, self._clock()
+                await uow.imports.save(job)
+                await uow.commit()
+        if job.total is None:
+            path = self._storage.path_of(job.id)
+            total = await asyncio.to_thread(lambda: sum(1 for _ in read_records(path)))
+            async with self._uow() as uow:
+                fresh = await uow.imports.get(import_id, for_update=True)
+                if fresh is None or fresh.status.finished:
+                    return None
+                job = fresh
+                job.total, job.status = total, ImportStatus.PROCESSING
+                await uow.imports.save(job)
+                await uow.commit()
+        return job
+
+    async def _send_rows(self, job: ImportJob, stop: asyncio.Event) -> None:
+        path = self._storage.path_of(job.id)
+        columns = resolve_columns(header_of(path), job.mapping)
+        reader = RowReader(read_records(path), columns, resume_after=job.rows_read)
+        exhausted = job.file_done
+        while not exhausted:
+            batch = await asyncio.to_thread(reader.next_batch, self._settings.batch_rows)
+            job = await self._wait_for_room(job, stop)
+            if job.status is not ImportStatus.PROCESSING:
+                return  # cancelled: rows already sent finish, no more are sent
+            if batch.valid and not job.dry_run:
+                await self._send(job, batch.valid, stop)
+            job = await self._checkpoint(job.id, batch)
+            exhausted = batch.exhausted
+        if job.status.finished:
+            log.info("import finished", import_id=str(job.id), status=job.status.value)
+
+    async def _wait_for_room(self, job: ImportJob, stop: asyncio.Event) -> ImportJob:
+        """Backpressure: at most ``max_rows_in_flight`` rows sent and not yet answered by auth."""
+        while True:
+            if stop.is_set():
+                raise Stopped
+            async with self._uow() as uow:
+                fresh = await uow.imports.get(job.id)
+            if fresh is None:
+                raise Stopped
+            unanswered = fresh.rows_sent - fresh.created - fresh.rejected
+            if fresh.dry_run or fresh.status is not ImportStatus.PROCESSING:
+                return fresh
+            if unanswered < self._settings.max_rows_in_flight:
+                return fresh
+            await _first_of(stop, asyncio.Event(), within=0.1)
+
+    async def _send(self, job: ImportJob, rows: list[ValidRow], stop: asyncio.Event) -> None:
+        while True:
+            try:
+                await self._sender.send(job.id, rows, notify=job.notify)
+                return
+            except (KafkaError, OSError) as exc:
+                log.warning("sending rows failed; retrying", import_id=str(job.id), error=repr(exc))
+            if await _first_of(stop, asyncio.Event(), within=_RETRY_S):
+                raise Stopped
+
+    async def _checkpoint(self, import_id: UUID, batch: Batch) -> ImportJob:
+        async with self._uow() as uow:
+            job = await uow.imports.get(import_id, for_update=True)
+            if job is None:
+                raise Stopped
+            await uow.imports.add_errors(job.id, batch.errors)
+            job.rows_read = max(job.rows_read, batch.last_row)
+            job.rows_sent += len(batch.valid)
+            job.invalid += len(batch.errors)
+            if batch.exhausted:
+                job.file_done = True
+                if job.total is None or job.total != job.rows_sent + job.invalid:
+                    job.total = job.rows_sent + job.invalid
+                complete_if_done(job, uow, self._storage, self._clock())
+            await uow.imports.save(job)
+            await uow.commit()
+        return job
+
+    async def _fail(self, import_id: UUID, error: str) -> None:
+        async with self._uow() as uow:
+            job = await uow.imports.get(import_id, for_update=True)
+            if job is not None and not job.status.finished:
+                finish(job, ImportStatus.FAILED, uow, self._storage, self._clock(), error=error)
+                await uow.imports.save(job)
+                await uow.commit()
+
+
+async def _first_of(stop: asyncio.Event, wake: asyncio.Event, *, within: float) -> bool:
+    """Wait until ``stop`` or ``wake`` is set or ``within`` seconds pass; True when stopping."""
+    waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
+    try:
+        await asyncio.wait(waiters, timeout=within, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+    return stop.is_set()
