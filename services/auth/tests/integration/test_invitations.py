@@ -146,3 +146,30 @@ async def test_the_same_row_submitted_twice_makes_one_account(auth, deliver, pub
     await relayed(auth)
     assert len(await published(AccountRegistered, count=0)) == 1
     assert len(await published(InvitationIssued, count=0)) == 1
+
+
+async def test_a_burst_of_rows_keeps_the_first_of_each_email_and_answers_every_row(
+    auth, deliver, published
+) -> None:
+    import_id, name = uuid.uuid4(), auth.unique("burst")
+    rows = []
+    for number in range(2, 42):
+        # Rows 2k and 2k+1 share an email (one partition, in order): the first one gets the account.
+        pair = number // 2
+        rows.append(_row(import_id, number, f"{name}{number}", email=f"{name}-{pair}@example.com"))
+    rows.append(_row(import_id, 42, "x", email="not-an-email"))
+    for row in rows:
+        await deliver(row, source="ingest")
+
+    by_row = await _answers(published, import_id, count=len(rows))
+
+    assert sorted(by_row) == list(range(2, 43))
+    for number in range(2, 42):
+        (answer,) = by_row[number]
+        if number % 2 == 0:
+            assert answer.outcome == "created", answer
+        else:
+            assert (answer.outcome, answer.code, answer.field) == ("rejected", "already-exists", "email")
+    assert (by_row[42][0].outcome, by_row[42][0].code) == ("rejected", "invalid")
+    for pair in range(1, 21):
+        assert await _accounts_with_email(auth, f"{name}-{pair}@example.com") == 1

@@ -8,7 +8,7 @@ users; ``after_commit`` callbacks run only on :meth:`FakeNotificationsUnitOfWork
 from __future__ import annotations
 
 import itertools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
 from uuid import UUID
 
@@ -72,13 +72,14 @@ class FakeRecipientRepository:
     def __init__(self) -> None:
         self.known: dict[UUID, tuple[str, str | None, str | None]] = {}
 
-    async def remember(self, command: RememberRecipient) -> None:
-        email, full_name, locale = self.known.get(command.user_id, ("", None, None))
-        self.known[command.user_id] = (
-            command.email if command.email is not None else email,
-            command.full_name if command.full_name is not None else full_name,
-            command.locale if command.locale is not None else locale,
-        )
+    async def remember(self, commands: list[RememberRecipient]) -> None:
+        for command in commands:
+            email, full_name, locale = self.known.get(command.user_id, ("", None, None))
+            self.known[command.user_id] = (
+                command.email if command.email is not None else email,
+                command.full_name if command.full_name is not None else full_name,
+                command.locale if command.locale is not None else locale,
+            )
 
     async def get(self, user_id: UUID) -> tuple[str, str | None, str | None] | None:
         found = self.known.get(user_id)
@@ -97,6 +98,9 @@ class FakeErasedUsers:
 
     async def contains(self, user_id: UUID) -> bool:
         return user_id in self.ids
+
+    async def among(self, user_ids: Iterable[UUID]) -> set[UUID]:
+        return set(user_ids) & self.ids
 
 
 class FakeNotificationsUnitOfWork:

@@ -7,12 +7,12 @@ import uuid
 from switchyard.notifications.domain.commands import EraseUserData, Notify, RememberRecipient
 from switchyard.notifications.domain.messages import EmailPlan, InboxPlan
 from switchyard.notifications.domain.model import Category
-from switchyard.notifications.service_layer.handlers import erase_user_data, notify, remember_recipient
+from switchyard.notifications.service_layer.handlers import erase_user_data, notify, remember_recipients
 
 
 async def _hold_data_about(uow, feed, user_id: uuid.UUID, email: str) -> None:
     """A recipient row, a preference, two deliveries and an inbox item for ``user_id``."""
-    await remember_recipient(RememberRecipient(user_id=user_id, email=email, full_name="Someone"), uow)
+    await remember_recipients([RememberRecipient(user_id=user_id, email=email, full_name="Someone")], uow)
     uow.preferences.opted[user_id] = frozenset({Category.IMPORTS})
     for template in ("verify-email", "password-reset"):
         await notify(

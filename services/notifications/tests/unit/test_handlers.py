@@ -9,7 +9,7 @@ import pytest
 from switchyard.notifications.domain.commands import EraseUserData, Notify, RememberRecipient
 from switchyard.notifications.domain.messages import EmailPlan, InboxPlan
 from switchyard.notifications.domain.model import Category, DeliveryStatus
-from switchyard.notifications.service_layer.handlers import erase_user_data, notify, remember_recipient
+from switchyard.notifications.service_layer.handlers import erase_user_data, notify, remember_recipients
 
 
 def _notify(
@@ -50,7 +50,7 @@ async def test_notify_queues_the_email_of_the_plan(uow, feed):
 
 async def test_notify_renders_in_the_recipients_known_locale(uow, feed):
     user = uuid.uuid4()
-    await remember_recipient(RememberRecipient(user_id=user, email="ada@example.com", locale="fr-CA"), uow)
+    await remember_recipients([RememberRecipient(user_id=user, email="ada@example.com", locale="fr-CA")], uow)
 
     await notify(_notify(user, inbox=False), uow, feed)
 
@@ -155,8 +155,10 @@ async def test_an_inbox_item_needs_a_user(uow, feed):
 async def test_remember_recipient_keeps_what_a_later_event_leaves_out(uow):
     user = uuid.uuid4()
 
-    await remember_recipient(RememberRecipient(user_id=user, email="ada@example.com", full_name="Ada"), uow)
-    await remember_recipient(RememberRecipient(user_id=user, full_name="Ada L.", locale="fr"), uow)
+    await remember_recipients(
+        [RememberRecipient(user_id=user, email="ada@example.com", full_name="Ada")], uow
+    )
+    await remember_recipients([RememberRecipient(user_id=user, full_name="Ada L.", locale="fr")], uow)
 
     assert await uow.recipients.get(user) == ("ada@example.com", "Ada L.", "fr")
 
@@ -165,7 +167,7 @@ async def test_remember_recipient_ignores_an_erased_user(uow):
     user = uuid.uuid4()
     await erase_user_data(EraseUserData(user_id=user), uow)
 
-    await remember_recipient(RememberRecipient(user_id=user, email="ada@example.com"), uow)
+    await remember_recipients([RememberRecipient(user_id=user, email="ada@example.com")], uow)
 
     assert await uow.recipients.get(user) is None
     assert uow.recipients.known == {}

@@ -39,7 +39,14 @@ class FakeRuntime:
     def __init__(self) -> None:
         self.handlers: dict[type[IntegrationEvent], Any] = {}
 
-    def subscribe(self, event_type: type[IntegrationEvent], handler: Any, _uow_factory: Any) -> None:
+    def subscribe(
+        self,
+        event_type: type[IntegrationEvent],
+        handler: Any,
+        _uow_factory: Any,
+        *,
+        batch_handler: Any = None,
+    ) -> None:
         assert event_type not in self.handlers, f"two subscribers for {event_type.__name__}"
         self.handlers[event_type] = handler
 

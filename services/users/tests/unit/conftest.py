@@ -29,6 +29,14 @@ class FakeProfileRepository:
         assert profile.id not in self.rows, "the primary key would reject a second row"
         self.rows[profile.id] = profile
 
+    async def add_new(self, new: list[Profile]) -> set[UUID]:
+        inserted = set()
+        for profile in new:
+            if profile.id not in self.rows:
+                self.rows[profile.id] = profile
+                inserted.add(profile.id)
+        return inserted
+
     async def save(self, profile: Profile) -> None:
         assert profile.id in self.rows, "an UPDATE of a missing row changes nothing"
         self.rows[profile.id] = copy.copy(profile)
@@ -52,8 +60,8 @@ class FakeUsersUnitOfWork:
     def add_event(self, event: IntegrationEvent) -> None:
         self.events.append(event)
 
-    def changed(self, user_id: UUID) -> None:
-        self.changed_ids.append(user_id)
+    def changed(self, *user_ids: UUID) -> None:
+        self.changed_ids.extend(user_ids)
 
     def put(self, profile: Profile) -> UUID:
         """Store ``profile`` as an existing row (read it back from ``profiles.rows``)."""

@@ -9,7 +9,7 @@ from switchyard.common.contracts import AccountRegistered, UserCreated, to_envel
 from switchyard.users.domain.commands import CreateProfile
 from switchyard.users.domain.model import Role
 from switchyard.users.entrypoints.events.subscribers import on_account_registered
-from switchyard.users.service_layer.handlers import create_profile
+from switchyard.users.service_layer.handlers import create_profile, create_profiles
 
 
 def _command(user_id: uuid.UUID | None = None, username: str = "ada") -> CreateProfile:
@@ -25,9 +25,10 @@ def _command(user_id: uuid.UUID | None = None, username: str = "ada") -> CreateP
 async def test_create_profile_stores_the_profile_and_announces_it(uow):
     command = _command()
 
-    profile = await create_profile(command, uow)
+    await create_profile(command, uow)
 
-    assert uow.profiles.rows == {command.user_id: profile}
+    profile = uow.profiles.rows[command.user_id]
+    assert list(uow.profiles.rows) == [command.user_id]
     assert (profile.email, profile.username, profile.role) == ("ada@example.com", "ada", Role.USER)
     assert uow.events == [
         UserCreated(user_id=command.user_id, email="ada@example.com", username="ada", role="user")
@@ -37,10 +38,10 @@ async def test_create_profile_stores_the_profile_and_announces_it(uow):
 async def test_create_profile_twice_keeps_one_profile_and_one_event(uow):
     command = _command()
 
-    first = await create_profile(command, uow)
-    second = await create_profile(_command(user_id=command.user_id, username="someone-else"), uow)
+    await create_profile(command, uow)
+    await create_profile(_command(user_id=command.user_id, username="someone-else"), uow)
 
-    assert (second.id, second.username) == (first.id, "ada")
+    assert uow.profiles.rows[command.user_id].username == "ada"
     assert list(uow.profiles.rows) == [command.user_id]
     assert len(uow.events) == 1
 
@@ -61,3 +62,14 @@ async def test_account_registered_becomes_a_profile_with_the_accounts_id(uow):
     assert (profile.email, profile.username, profile.full_name) == ("grace@example.com", "grace", None)
     assert profile.email_verified is True
     assert profile.created_at <= datetime.now(UTC)
+
+
+async def test_create_profiles_inserts_a_batch_and_skips_ids_already_there(uow):
+    existing = _command(username="first")
+    await create_profile(existing, uow)
+    batch = [_command(username="grace"), existing, _command(username="linus")]
+
+    await create_profiles(batch, uow)
+
+    assert set(uow.profiles.rows) == {command.user_id for command in batch}
+    assert [event.username for event in uow.events] == ["first", "grace", "linus"]

@@ -9,6 +9,7 @@ kept: the tombstone names nobody, yet recognises the id when it comes again.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from uuid import UUID
 
 from sqlalchemy import Column, DateTime, LargeBinary, MetaData, Table, func, select
@@ -50,5 +51,12 @@ class ErasedUsers:
         await self._session.execute(statement)
 
     async def contains(self, user_id: UUID) -> bool:
-        query = select(self._table.c.user_digest).where(self._table.c.user_digest == user_digest(user_id))
-        return (await self._session.execute(query)).first() is not None
+        return bool(await self.among([user_id]))
+
+    async def among(self, user_ids: Iterable[UUID]) -> set[UUID]:
+        """Which of ``user_ids`` were erased, with one query."""
+        by_digest = {user_digest(user_id): user_id for user_id in user_ids}
+        if not by_digest:
+            return set()
+        query = select(self._table.c.user_digest).where(self._table.c.user_digest.in_(list(by_digest)))
+        return {by_digest[digest] for digest in (await self._session.execute(query)).scalars()}

@@ -102,13 +102,11 @@ class SqlAlchemyUnitOfWork:
         if not event_ids:
             return set()
         statement = (
-            pg_insert(PROCESSED_EVENTS)
-            .values([{"consumer": consumer, "event_id": event_id} for event_id in dict.fromkeys(event_ids)])
-            .on_conflict_do_nothing()
-            .returning(PROCESSED_EVENTS.c.event_id)
+            pg_insert(PROCESSED_EVENTS).on_conflict_do_nothing().returning(PROCESSED_EVENTS.c.event_id)
         )
-        result = await self.session.execute(statement)
-        return set(result.scalars())
+        # An executemany: compiled once (a multi-row VALUES would be compiled afresh for every batch).
+        rows = [{"consumer": consumer, "event_id": event_id} for event_id in dict.fromkeys(event_ids)]
+        return set((await self.session.execute(statement, rows)).scalars())
 
     def after_commit(self, callback: Callable[[], Awaitable[None]]) -> None:
         """Run ``callback`` once this transaction has committed (never if it rolls back).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal
 from uuid import UUID
@@ -17,6 +18,24 @@ type Purpose = Literal["verify-email", "reset-password", "invitation"]
 class OneTimeTokenRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._db = session
+
+    async def add_many(
+        self, tokens: Sequence[tuple[bytes, UUID]], *, purpose: Purpose, now: datetime, expires_at: datetime
+    ) -> None:
+        """(digest, account id) pairs, one statement."""
+        await self._db.execute(
+            insert(one_time_tokens),
+            [
+                {
+                    "token_hash": token_hash,
+                    "purpose": purpose,
+                    "account_id": account_id,
+                    "created_at": now,
+                    "expires_at": expires_at,
+                }
+                for token_hash, account_id in tokens
+            ],
+        )
 
     async def add(
         self, token_hash: bytes, *, purpose: Purpose, account_id: UUID, now: datetime, expires_at: datetime

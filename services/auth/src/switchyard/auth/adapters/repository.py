@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -21,6 +23,12 @@ def _account(row: RowMapping) -> Account:
 
 def _values(account: Account) -> dict[str, Any]:
     return {name: getattr(account, name) for name in _COLUMNS}
+
+
+@dataclass(frozen=True, slots=True)
+class Holders:
+    ids: set[UUID]
+    by_email: dict[str, UUID]
 
 
 class AccountRepository:
@@ -61,6 +69,26 @@ class AccountRepository:
         statement = pg_insert(accounts).values(**_values(account)).on_conflict_do_nothing()
         result = await self._session.execute(statement)
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def add_many(self, new: Sequence[Account]) -> set[UUID]:
+        """Insert in one statement, in order; the ids inserted (a taken id, email or username is skipped)."""
+        if not new:
+            return set()
+        # An executemany (SQLAlchemy's "insertmanyvalues"): compiled once, sent in large batches.
+        statement = pg_insert(accounts).on_conflict_do_nothing().returning(accounts.c.id)
+        return set((await self._session.execute(statement, [_values(account) for account in new])).scalars())
+
+    async def holders(
+        self, *, ids: Sequence[UUID], emails: Sequence[str], usernames: Sequence[str]
+    ) -> Holders:
+        """Which of these ids exist, and who holds these emails and usernames."""
+        if not ids:
+            return Holders(set(), {})
+        query = select(accounts.c.id, accounts.c.email).where(
+            or_(accounts.c.id.in_(ids), accounts.c.email.in_(emails), accounts.c.username.in_(usernames))
+        )
+        rows = (await self._session.execute(query)).all()
+        return Holders({row.id for row in rows}, {row.email: row.id for row in rows})
 
     async def save(self, account: Account) -> None:
         values = _values(account)

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from datetime import timedelta
 from uuid import UUID
 
+from switchyard.auth.adapters.repository import Holders
 from switchyard.auth.domain.commands import AcceptInvitation, InviteAccount
 from switchyard.auth.domain.errors import InvalidInput, InvalidToken
 from switchyard.auth.domain.identities import normalize_email, normalize_full_name, normalize_username
 from switchyard.auth.domain.model import ROLES, Account
-from switchyard.auth.domain.secrets import digest
+from switchyard.auth.domain.secrets import digest, new_token
 from switchyard.auth.service_layer.context import AuthContext
 from switchyard.auth.service_layer.passwords import check_new_password, set_password
 from switchyard.auth.service_layer.registration import record_registration
-from switchyard.auth.service_layer.tokens import issue_one_time_token
 from switchyard.auth.service_layer.unit_of_work import AuthUnitOfWork
 from switchyard.common.contracts import ImportRowProcessed, InvitationIssued
 
@@ -25,37 +27,51 @@ def account_id_for_row(import_id: UUID, row_number: int) -> UUID:
     return uuid.uuid5(_ROW_NAMESPACE, f"{import_id}:{row_number}")
 
 
-async def invite_account(command: InviteAccount, ctx: AuthContext, uow: AuthUnitOfWork) -> ImportRowProcessed:
-    """Create the invited account or reject the row; the outcome is an event either way."""
-    outcome = await _invite(command, ctx, uow)
-    uow.add_event(outcome)
-    return outcome
+async def invite_accounts(
+    commands: Sequence[InviteAccount], ctx: AuthContext, uow: AuthUnitOfWork
+) -> list[ImportRowProcessed]:
+    """Create the invited accounts or reject their rows, with one insert for the whole batch.
+
+    Rows are taken in order: of two rows naming the same email or username, the first gets the
+    account. The outcome of every row is an event either way.
+    """
+    checked = [_account_for(command, ctx) for command in commands]
+    candidates = [account for account in checked if isinstance(account, Account)]
+    inserted = await uow.accounts.add_many(candidates)
+    unplaced = [account for account in candidates if account.id not in inserted]
+    holders = await uow.accounts.holders(
+        ids=[a.id for a in unplaced],
+        emails=[a.email for a in unplaced],
+        usernames=[a.username for a in unplaced],
+    )
+    outcomes: list[ImportRowProcessed] = []
+    invited: list[tuple[Account, UUID]] = []
+    for command, account in zip(commands, checked, strict=True):
+        if isinstance(account, ImportRowProcessed):
+            outcomes.append(account)
+        elif account.id in inserted:
+            record_registration(uow, account)
+            if command.notify:
+                invited.append((account, command.import_id))
+            outcomes.append(_created(command, account.id))
+        else:
+            outcomes.append(_answer_for_existing(command, account, holders))
+    await _issue_invitations(ctx, uow, invited)
+    for outcome in outcomes:
+        uow.add_event(outcome)
+    return outcomes
 
 
-async def _invite(command: InviteAccount, ctx: AuthContext, uow: AuthUnitOfWork) -> ImportRowProcessed:
-    def rejected(code: str, field: str, message: str) -> ImportRowProcessed:
-        return ImportRowProcessed(
-            import_id=command.import_id,
-            row_number=command.row_number,
-            outcome="rejected",
-            code=code,
-            field=field,
-            message=message,
-        )
-
+def _account_for(command: InviteAccount, ctx: AuthContext) -> Account | ImportRowProcessed:
     try:
         email, username = normalize_email(command.email), normalize_username(command.username)
         full_name = normalize_full_name(command.full_name)
     except InvalidInput as exc:
-        return rejected("invalid", exc.field, str(exc))
+        return _rejected(command, "invalid", exc.field, str(exc))
     if command.role not in ROLES:
-        return rejected("invalid", "role", f"Role must be one of {', '.join(ROLES)}.")
-    account_id = account_id_for_row(command.import_id, command.row_number)
-    created = ImportRowProcessed(
-        import_id=command.import_id, row_number=command.row_number, outcome="created", account_id=account_id
-    )
-    account = Account(
-        id=account_id,
+        return _rejected(command, "invalid", "role", f"Role must be one of {', '.join(ROLES)}.")
+    return Account(
+        id=account_id_for_row(command.import_id, command.row_number),
         email=email,
         username=username,
         full_name=full_name,
@@ -63,34 +79,61 @@ async def _invite(command: InviteAccount, ctx: AuthContext, uow: AuthUnitOfWork)
         invited=True,
         created_at=ctx.clock(),
     )
-    if not await uow.accounts.add(account):
-        by_email, by_username = await uow.accounts.taken(email=email, username=username)
-        if account_id in (by_email, by_username) or await uow.accounts.get(account_id) is not None:
-            return created
-        if by_email is not None:
-            return rejected("already-exists", "email", "An account with this email already exists.")
-        return rejected("already-exists", "username", "An account with this username already exists.")
-    record_registration(uow, account)
-    if command.notify:
-        await _issue_invitation(ctx, uow, account, command.import_id)
-    return created
 
 
-async def _issue_invitation(ctx: AuthContext, uow: AuthUnitOfWork, account: Account, import_id: UUID) -> None:
-    token, expires_at = await issue_one_time_token(
-        ctx, uow, account.id, purpose="invitation", ttl_s=ctx.settings.invitation_token_ttl_s
+def _answer_for_existing(command: InviteAccount, account: Account, holders: Holders) -> ImportRowProcessed:
+    if account.id in holders.ids:
+        # This row was applied before (sent again after a crash): same answer as then.
+        return _created(command, account.id)
+    if holders.by_email.get(account.email) not in (None, account.id):
+        return _rejected(command, "already-exists", "email", "An account with this email already exists.")
+    return _rejected(command, "already-exists", "username", "An account with this username already exists.")
+
+
+def _created(command: InviteAccount, account_id: UUID) -> ImportRowProcessed:
+    return ImportRowProcessed(
+        import_id=command.import_id, row_number=command.row_number, outcome="created", account_id=account_id
     )
-    uow.add_event(
-        InvitationIssued(
-            account_id=account.id,
-            email=account.email,
-            username=account.username,
-            full_name=account.full_name,
-            token=token,
-            expires_at=expires_at,
-            import_id=import_id,
+
+
+def _rejected(command: InviteAccount, code: str, field: str, message: str) -> ImportRowProcessed:
+    return ImportRowProcessed(
+        import_id=command.import_id,
+        row_number=command.row_number,
+        outcome="rejected",
+        code=code,
+        field=field,
+        message=message,
+    )
+
+
+async def _issue_invitations(
+    ctx: AuthContext, uow: AuthUnitOfWork, invited: list[tuple[Account, UUID]]
+) -> None:
+    """A token per new account (no earlier one can exist), stored as a digest, sent in the event."""
+    if not invited:
+        return
+    now = ctx.clock()
+    expires_at = now + timedelta(seconds=ctx.settings.invitation_token_ttl_s)
+    tokens = [(account, import_id, *new_token()) for account, import_id in invited]
+    await uow.one_time_tokens.add_many(
+        [(digest_, account.id) for account, _, _, digest_ in tokens],
+        purpose="invitation",
+        now=now,
+        expires_at=expires_at,
+    )
+    for account, import_id, token, _ in tokens:
+        uow.add_event(
+            InvitationIssued(
+                account_id=account.id,
+                email=account.email,
+                username=account.username,
+                full_name=account.full_name,
+                token=token,
+                expires_at=expires_at,
+                import_id=import_id,
+            )
         )
-    )
 
 
 async def accept_invitation(command: AcceptInvitation, ctx: AuthContext) -> None:

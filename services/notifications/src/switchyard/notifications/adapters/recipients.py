@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from uuid import UUID
 
 from sqlalchemy import delete, select
@@ -16,18 +18,24 @@ class RecipientRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def remember(self, command: RememberRecipient) -> None:
-        """Insert or update; fields left None keep what is known."""
-        values = {"email": command.email, "full_name": command.full_name, "locale": command.locale}
-        known = {k: v for k, v in values.items() if v is not None}
-        statement = insert(recipients).values(
-            user_id=command.user_id, **{**values, "email": command.email or ""}
-        )
-        await self._session.execute(
-            statement.on_conflict_do_update(index_elements=[recipients.c.user_id], set_=known)
-            if known
-            else statement.on_conflict_do_nothing()
-        )
+    async def remember(self, commands: Sequence[RememberRecipient]) -> None:
+        """Insert or update; fields left None keep what is known. One statement per shape of command."""
+        by_known: dict[tuple[str, ...], list[dict[str, object]]] = defaultdict(list)
+        for command in commands:
+            values = {"email": command.email, "full_name": command.full_name, "locale": command.locale}
+            known = tuple(name for name, value in values.items() if value is not None)
+            by_known[known].append({"user_id": command.user_id, **values, "email": command.email or ""})
+        for known, rows in by_known.items():
+            statement = insert(recipients)
+            upsert = (
+                statement.on_conflict_do_update(
+                    index_elements=[recipients.c.user_id],
+                    set_={name: statement.excluded[name] for name in known},
+                )
+                if known
+                else statement.on_conflict_do_nothing()
+            )
+            await self._session.execute(upsert, rows)
 
     async def get(self, user_id: UUID) -> tuple[str, str | None, str | None] | None:
         """(email, full name, locale) of ``user_id``, if known."""

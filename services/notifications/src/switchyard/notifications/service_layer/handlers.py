@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import structlog
 
 from switchyard.notifications.adapters.live import InboxFeed
@@ -57,10 +59,10 @@ async def notify(command: Notify, uow: NotificationsUnitOfWork, feed: InboxFeed)
             uow.after_commit(lambda: feed.publish(stored))
 
 
-async def remember_recipient(command: RememberRecipient, uow: NotificationsUnitOfWork) -> None:
-    if await uow.erased.contains(command.user_id):
-        return
-    await uow.recipients.remember(command)
+async def remember_recipients(commands: Sequence[RememberRecipient], uow: NotificationsUnitOfWork) -> None:
+    """Keep what the events say of these people; nothing of those erased already."""
+    erased = await uow.erased.among(command.user_id for command in commands)
+    await uow.recipients.remember([command for command in commands if command.user_id not in erased])
 
 
 async def erase_user_data(command: EraseUserData, uow: NotificationsUnitOfWork) -> int:

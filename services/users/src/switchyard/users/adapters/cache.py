@@ -78,12 +78,13 @@ class ProfileCache:
         except RedisError as exc:
             _log.warning("profile_cache_unavailable", error=repr(exc))
 
-    async def invalidate(self, user_id: UUID) -> None:
+    async def invalidate(self, *user_ids: UUID) -> None:
         """After a committed change: readers that started before it cannot store what they read."""
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.incr(_generation(user_id))
-            pipe.expire(_generation(user_id), _GENERATION_TTL_S)
-            pipe.delete(_key(user_id))
+            for user_id in user_ids:
+                pipe.incr(_generation(user_id))
+                pipe.expire(_generation(user_id), _GENERATION_TTL_S)
+                pipe.delete(_key(user_id))
             await pipe.execute()
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import RowMapping, delete, func, insert, literal_column, select, text, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchyard.users.adapters.orm import SEARCH_TEXT, profiles
@@ -45,6 +47,22 @@ class ProfileRepository:
 
     async def add(self, profile: Profile) -> None:
         await self._session.execute(insert(profiles).values(**_values(profile)))
+
+    async def add_new(self, new: Sequence[Profile]) -> set[UUID]:
+        """Insert in one statement, skipping ids that exist; the ids inserted.
+
+        Only the id may already exist (a registration delivered again): a clash on email or
+        username is an error, as it would be for :meth:`add`.
+        """
+        if not new:
+            return set()
+        # An executemany (SQLAlchemy's "insertmanyvalues"): compiled once, sent in large batches.
+        statement = (
+            pg_insert(profiles)
+            .on_conflict_do_nothing(index_elements=[profiles.c.id])
+            .returning(profiles.c.id)
+        )
+        return set((await self._session.execute(statement, [_values(profile) for profile in new])).scalars())
 
     async def save(self, profile: Profile) -> None:
         values = _values(profile)

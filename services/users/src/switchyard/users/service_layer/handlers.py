@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import structlog
 
 from switchyard.common.contracts import (
@@ -28,25 +30,34 @@ from switchyard.users.service_layer.unit_of_work import UsersUnitOfWork
 log = structlog.get_logger(__name__)
 
 
-async def create_profile(command: CreateProfile, uow: UsersUnitOfWork) -> Profile:
+async def create_profile(command: CreateProfile, uow: UsersUnitOfWork) -> None:
     """Create the profile of a newly registered account and announce it; a second call changes nothing."""
-    existing = await uow.profiles.get(command.user_id)
-    if existing is not None:
-        return existing
-    profile = Profile(
-        id=command.user_id,
-        email=command.email,
-        username=command.username,
-        full_name=command.full_name,
-        email_verified=command.email_verified,
-        role=command.role,
-    )
-    await uow.profiles.add(profile)
-    uow.changed(profile.id)
-    uow.add_event(
-        UserCreated(user_id=profile.id, email=profile.email, username=profile.username, role=profile.role)
-    )
-    return profile
+    await create_profiles([command], uow)
+
+
+async def create_profiles(commands: Sequence[CreateProfile], uow: UsersUnitOfWork) -> None:
+    """:func:`create_profile` for many accounts with one insert (an import registers thousands)."""
+    new = [
+        Profile(
+            id=command.user_id,
+            email=command.email,
+            username=command.username,
+            full_name=command.full_name,
+            email_verified=command.email_verified,
+            role=command.role,
+        )
+        for command in commands
+    ]
+    inserted = await uow.profiles.add_new(new)
+    # No cache entry to drop: only profiles that exist are cached, and these did not.
+    for profile in new:
+        if profile.id in inserted:
+            inserted.discard(profile.id)
+            uow.add_event(
+                UserCreated(
+                    user_id=profile.id, email=profile.email, username=profile.username, role=profile.role
+                )
+            )
 
 
 async def mark_email_verified(command: MarkEmailVerified, uow: UsersUnitOfWork) -> None:

@@ -26,6 +26,7 @@ class UsersUnitOfWork(SqlAlchemyUnitOfWork):
         self.profiles = ProfileRepository(self.session)
         return self
 
-    def changed(self, user_id: UUID) -> None:
-        """Mark the profile ``user_id`` changed in this transaction."""
-        self.after_commit(lambda: self.cache.invalidate(user_id))
+    def changed(self, *user_ids: UUID) -> None:
+        """Mark these profiles changed in this transaction (their cache entries go once it commits)."""
+        if user_ids:
+            self.after_commit(lambda: self.cache.invalidate(*user_ids))

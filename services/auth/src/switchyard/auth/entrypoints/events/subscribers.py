@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from switchyard.auth.domain.commands import (
     ChangeRole,
     DeactivateAccount,
@@ -39,22 +41,33 @@ def subscribe_all(runtime: ServiceRuntime, ctx: AuthContext) -> None:
     async def on_user_deleted(event: UserDeleted, _envelope: Envelope, uow: AuthUnitOfWork) -> None:
         await account_sync.erase_account(EraseAccount(account_id=event.user_id), uow, ctx.denylist)
 
-    async def on_import_row_submitted(
-        event: ImportRowSubmitted, _envelope: Envelope, uow: AuthUnitOfWork
+    async def on_import_rows_submitted(
+        batch: Sequence[tuple[ImportRowSubmitted, Envelope]], uow: AuthUnitOfWork
     ) -> None:
-        command = InviteAccount(
-            import_id=event.import_id,
-            row_number=event.row_number,
-            email=event.email,
-            username=event.username,
-            full_name=event.full_name,
-            role=event.role,
-            notify=event.notify,
-        )
-        await invitations.invite_account(command, ctx, uow)
+        # Imports send rows by the thousand: a batch of them becomes accounts with one insert.
+        commands = [
+            InviteAccount(
+                import_id=event.import_id,
+                row_number=event.row_number,
+                email=event.email,
+                username=event.username,
+                full_name=event.full_name,
+                role=event.role,
+                notify=event.notify,
+            )
+            for event, _envelope in batch
+        ]
+        await invitations.invite_accounts(commands, ctx, uow)
+
+    async def on_import_row_submitted(
+        event: ImportRowSubmitted, envelope: Envelope, uow: AuthUnitOfWork
+    ) -> None:
+        await on_import_rows_submitted([(event, envelope)], uow)
 
     runtime.subscribe(UserRoleChanged, on_user_role_changed, AuthUnitOfWork)
     runtime.subscribe(UserDeactivated, on_user_deactivated, AuthUnitOfWork)
     runtime.subscribe(UserReactivated, on_user_reactivated, AuthUnitOfWork)
     runtime.subscribe(UserDeleted, on_user_deleted, AuthUnitOfWork)
-    runtime.subscribe(ImportRowSubmitted, on_import_row_submitted, AuthUnitOfWork)
+    runtime.subscribe(
+        ImportRowSubmitted, on_import_row_submitted, AuthUnitOfWork, batch_handler=on_import_rows_submitted
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -44,14 +45,20 @@ def subscribe_all(runtime: ServiceRuntime, *, links: Links, feed: InboxFeed) -> 
             Notify(source_event_id=envelope.id, user_id=user_id, email=plan, inbox=inbox), uow, feed
         )
 
-    async def on_account_registered(event: AccountRegistered, _envelope: Envelope, uow: Uow) -> None:
+    async def on_accounts_registered(batch: Sequence[tuple[AccountRegistered, Envelope]], uow: Uow) -> None:
         # The verification or invitation email comes with its own event (it carries the token).
-        command = RememberRecipient(user_id=event.account_id, email=event.email, full_name=event.full_name)
-        await handlers.remember_recipient(command, uow)
+        commands = [
+            RememberRecipient(user_id=event.account_id, email=event.email, full_name=event.full_name)
+            for event, _envelope in batch
+        ]
+        await handlers.remember_recipients(commands, uow)
+
+    async def on_account_registered(event: AccountRegistered, envelope: Envelope, uow: Uow) -> None:
+        await on_accounts_registered([(event, envelope)], uow)
 
     async def on_user_profile_updated(event: UserProfileUpdated, _envelope: Envelope, uow: Uow) -> None:
         command = RememberRecipient(user_id=event.user_id, full_name=event.full_name, locale=event.locale)
-        await handlers.remember_recipient(command, uow)
+        await handlers.remember_recipients([command], uow)
 
     async def on_email_verification_requested(
         event: EmailVerificationRequested, envelope: Envelope, uow: Uow
@@ -165,4 +172,6 @@ def subscribe_all(runtime: ServiceRuntime, *, links: Links, feed: InboxFeed) -> 
         (UserDeleted, on_user_deleted),
     ]
     for event_type, subscriber in subscriptions:
-        runtime.subscribe(event_type, subscriber, NotificationsUnitOfWork)
+        # Imports register accounts by the thousand: those are remembered a batch at a time.
+        batched = on_accounts_registered if event_type is AccountRegistered else None
+        runtime.subscribe(event_type, subscriber, NotificationsUnitOfWork, batch_handler=batched)

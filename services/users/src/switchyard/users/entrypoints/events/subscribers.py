@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
 
 from switchyard.common.contracts import AccountRegistered, EmailVerified, Envelope
@@ -13,8 +14,8 @@ from switchyard.users.service_layer import handlers
 from switchyard.users.service_layer.unit_of_work import UsersUnitOfWork
 
 
-async def on_account_registered(event: AccountRegistered, _envelope: Envelope, uow: UsersUnitOfWork) -> None:
-    command = CreateProfile(
+def _create_profile(event: AccountRegistered) -> CreateProfile:
+    return CreateProfile(
         user_id=event.account_id,
         email=event.email,
         username=event.username,
@@ -22,7 +23,17 @@ async def on_account_registered(event: AccountRegistered, _envelope: Envelope, u
         email_verified=event.email_verified,
         role=Role(event.role),
     )
-    await handlers.create_profile(command, uow)
+
+
+async def on_account_registered(event: AccountRegistered, _envelope: Envelope, uow: UsersUnitOfWork) -> None:
+    await handlers.create_profile(_create_profile(event), uow)
+
+
+async def on_accounts_registered(
+    batch: Sequence[tuple[AccountRegistered, Envelope]], uow: UsersUnitOfWork
+) -> None:
+    # An import registers accounts by the thousand: one insert per batch.
+    await handlers.create_profiles([_create_profile(event) for event, _envelope in batch], uow)
 
 
 async def on_email_verified(event: EmailVerified, _envelope: Envelope, uow: UsersUnitOfWork) -> None:
@@ -31,5 +42,5 @@ async def on_email_verified(event: EmailVerified, _envelope: Envelope, uow: User
 
 def subscribe_all(runtime: ServiceRuntime, cache: ProfileCache) -> None:
     uow = partial(UsersUnitOfWork, cache=cache)
-    runtime.subscribe(AccountRegistered, on_account_registered, uow)
+    runtime.subscribe(AccountRegistered, on_account_registered, uow, batch_handler=on_accounts_registered)
     runtime.subscribe(EmailVerified, on_email_verified, uow)
