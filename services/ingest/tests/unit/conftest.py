@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from uuid import UUID
 
 import pytest
@@ -13,9 +14,10 @@ class FakeOnboardedUserRepository:
     def __init__(self) -> None:
         self.rows: dict[UUID, OnboardedUser] = {}
 
-    async def add(self, user: OnboardedUser) -> None:
+    async def add_many(self, users: list[OnboardedUser]) -> None:
         # Mirrors ON CONFLICT DO NOTHING: the first record of a user stays.
-        self.rows.setdefault(user.user_id, user)
+        for user in users:
+            self.rows.setdefault(user.user_id, user)
 
     async def delete(self, user_id: UUID) -> None:
         self.rows.pop(user_id, None)
@@ -31,8 +33,8 @@ class FakeErasedUsers:
     async def record(self, user_id: UUID) -> None:
         self.ids.add(user_id)
 
-    async def contains(self, user_id: UUID) -> bool:
-        return user_id in self.ids
+    async def among(self, user_ids: Iterable[UUID]) -> set[UUID]:
+        return set(user_ids) & self.ids
 
 
 class FakeIngestUnitOfWork:

@@ -8,12 +8,12 @@ from switchyard.common.contracts import UserDeleted, to_envelope
 from switchyard.ingest.domain.commands import ForgetUser, RecordOnboardedUser
 from switchyard.ingest.domain.model import OnboardedUser
 from switchyard.ingest.entrypoints.events.subscribers import on_user_deleted
-from switchyard.ingest.service_layer.handlers import forget_user, record_onboarded_user
+from switchyard.ingest.service_layer.handlers import forget_user, record_onboarded_users
 
 
 async def _onboard(uow, name: str) -> uuid.UUID:
     user_id = uuid.uuid4()
-    await record_onboarded_user(RecordOnboardedUser(user_id=user_id, email=f"{name}@example.com"), uow)
+    await record_onboarded_users([RecordOnboardedUser(user_id=user_id, email=f"{name}@example.com")], uow)
     return user_id
 
 
@@ -46,14 +46,16 @@ async def test_user_deleted_forgets_the_user(uow):
 
 
 async def test_a_user_created_arriving_after_the_erasure_records_nothing(uow) -> None:
-    import uuid
+    gone, kept = uuid.uuid4(), uuid.uuid4()
+    await forget_user(ForgetUser(user_id=gone), uow)
 
-    from switchyard.ingest.domain.commands import ForgetUser, RecordOnboardedUser
-    from switchyard.ingest.service_layer.handlers import forget_user, record_onboarded_user
+    await record_onboarded_users(
+        [
+            RecordOnboardedUser(user_id=gone, email="gone@example.com"),
+            RecordOnboardedUser(user_id=kept, email="kept@example.com"),
+        ],
+        uow,
+    )
 
-    user_id = uuid.uuid4()
-    await forget_user(ForgetUser(user_id=user_id), uow)
-
-    await record_onboarded_user(RecordOnboardedUser(user_id=user_id, email="gone@example.com"), uow)
-
-    assert await uow.onboarded.get(user_id) is None
+    assert await uow.onboarded.get(gone) is None
+    assert await uow.onboarded.get(kept) == OnboardedUser(user_id=kept, email="kept@example.com")

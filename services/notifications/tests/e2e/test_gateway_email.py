@@ -8,17 +8,10 @@ Maildir; messages are told apart by their recipient, a fresh address per test.
 
 from __future__ import annotations
 
-import email
-import mailbox
-import re
 import time
 import uuid
 from collections.abc import AsyncIterator
-from email import policy
-from email.message import EmailMessage
-from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -26,6 +19,7 @@ import pytest
 from switchyard.common.testing import wait_until
 from switchyard.common.testing.gateway import Gateway
 from switchyard.common.testing.infrastructure import local_stack_dir
+from switchyard.common.testing.mail import MailSink, link_token
 
 pytestmark = pytest.mark.e2e
 
@@ -33,49 +27,6 @@ PASSWORD = "copper lantern sways above misty canal"
 NEW_PASSWORD = "amber falcon drifts over quiet harbor"
 # The issue's acceptance: the verification email is in the SMTP server within 2 s of the registration.
 EMAIL_WITHIN_S = 2.0
-URL = re.compile(r"https?://[^\s<>\"']+")
-
-
-class MailSink:
-    """The stack's Maildir, read by recipient; messages already there when it is opened are skipped."""
-
-    def __init__(self, path: Path) -> None:
-        assert (path / "new").is_dir(), (
-            f"no Maildir at {path}: the stack's own SMTP sink is not running (SMTP_HOST given to make up?)"
-        )
-        self._box = mailbox.Maildir(path, create=False)
-        self._seen = set(self._box.keys())
-        self._messages: list[EmailMessage] = []
-
-    def to(self, address: str) -> list[EmailMessage]:
-        """Every message that arrived for ``address`` since the sink was opened, oldest first."""
-        for key in sorted(set(self._box.keys()) - self._seen):
-            self._seen.add(key)
-            parsed = email.message_from_bytes(self._box.get_bytes(key), policy=policy.default)
-            assert isinstance(parsed, EmailMessage)
-            self._messages.append(parsed)
-        return [m for m in self._messages if address.lower() in str(m["To"]).lower()]
-
-    def links(self, address: str, path: str) -> list[str]:
-        """The links to ``path`` in the plain-text part of each message for ``address``, one per message."""
-        found = []
-        for message in self.to(address):
-            wanted = [link for link in _links(message) if urlsplit(link).path == path]
-            if wanted:
-                assert len(set(wanted)) == 1, wanted
-                found.append(wanted[0])
-        return found
-
-
-def _links(message: EmailMessage) -> list[str]:
-    text = message.get_body(preferencelist=("plain",))
-    assert text is not None, f"no plain-text part in {message['Subject']!r}"
-    return [link.rstrip(".,)") for link in URL.findall(text.get_content())]
-
-
-def _token(link: str) -> str:
-    (token,) = parse_qs(urlsplit(link).query)["token"]
-    return token
 
 
 @pytest.fixture
@@ -145,7 +96,7 @@ async def test_the_verification_email_arrives_within_two_seconds_and_its_link_ve
         return response.status_code == 200 and profile["email_verified"] is verified
 
     await wait_until(lambda: profile_says(False), within=10.0)
-    verified = await http.post(gateway.api("/auth/email/verify"), json={"token": _token(link)})
+    verified = await http.post(gateway.api("/auth/email/verify"), json={"token": link_token(link)})
     assert verified.status_code == 204, verified.text
     await wait_until(lambda: profile_says(True), within=10.0)
     assert profile["email"] == address
@@ -166,7 +117,7 @@ async def test_a_forgotten_password_is_reset_with_the_token_of_the_emailed_link(
 
     await wait_until(reset_email_arrived, within=10.0)
     (link,) = sink.links(address, "/reset-password")
-    token = _token(link)
+    token = link_token(link)
 
     reset = await http.post(
         gateway.api("/auth/password/reset"), json={"token": token, "new_password": NEW_PASSWORD}

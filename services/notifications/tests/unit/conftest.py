@@ -30,6 +30,10 @@ class FakeDeliveryRepository:
         self.rows.append(delivery)
         return True
 
+    async def add_many(self, new: list[Delivery]) -> None:
+        for delivery in new:
+            await self.add(delivery)
+
     async def for_source_event(self, source_event_id: UUID) -> list[Delivery]:
         return [row for row in self.rows if row.source_event_id == source_event_id]
 
@@ -64,6 +68,9 @@ class FakePreferenceRepository:
     async def opted_out(self, user_id: UUID) -> frozenset[Category]:
         return self.opted.get(user_id, frozenset())
 
+    async def opted_out_of(self, user_ids: Iterable[UUID]) -> dict[UUID, frozenset[Category]]:
+        return {user_id: self.opted[user_id] for user_id in user_ids if user_id in self.opted}
+
     async def delete(self, user_id: UUID) -> None:
         self.opted.pop(user_id, None)
 
@@ -84,6 +91,10 @@ class FakeRecipientRepository:
     async def get(self, user_id: UUID) -> tuple[str, str | None, str | None] | None:
         found = self.known.get(user_id)
         return found if found is not None and found[0] else None
+
+    async def locales(self, user_ids: Iterable[UUID]) -> dict[UUID, str]:
+        found = {user_id: self.known[user_id][2] for user_id in user_ids if user_id in self.known}
+        return {user_id: locale for user_id, locale in found.items() if locale is not None}
 
     async def delete(self, user_id: UUID) -> None:
         self.known.pop(user_id, None)

@@ -77,6 +77,8 @@ class _RowFactory:
         self._pool: list[tuple[str, str]] = []  # (email, username) of earlier good rows
         self._bad_seen = dict.fromkeys(BAD_KINDS, 0)
         self._formulas_seen = 0
+        # Per file (per seed): files generated apart do not share usernames.
+        self._tag = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(4))
 
     def good(self, index: int) -> Row:
         row = self._base(index)
@@ -121,7 +123,8 @@ class _RowFactory:
         first, first_slug = self._rng.choice(FIRST)
         last, last_slug = self._rng.choice(LAST)
         email = f"{first_slug}.{last_slug}.{index}@{self._domain}"
-        return email, f"{first_slug}.{last_slug}{index}", f"{first} {last}", _pick_role(self._rng)
+        username = f"{first_slug[:8]}.{last_slug[:8]}.{self._tag}{index}"
+        return email, username, f"{first} {last}", _pick_role(self._rng)
 
 
 def iter_rows(rows: int, *, bad_share: float, seed: int | None, domain: str) -> Iterator[tuple[str, Row]]:

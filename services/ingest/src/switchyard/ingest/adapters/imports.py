@@ -72,9 +72,10 @@ class ImportRepository:
         return [_job(row) for row in (await self._session.execute(statement)).mappings()]
 
     async def active_ids(self) -> list[UUID]:
+        """Imports the importer still has to read; one whose file is read only awaits auth's answers."""
         statement = (
             select(imports.c.id)
-            .where(imports.c.status.in_([status.value for status in ACTIVE]))
+            .where(imports.c.status.in_([status.value for status in ACTIVE]), imports.c.file_done.is_(False))
             .order_by(imports.c.created_at)
         )
         return list((await self._session.execute(statement)).scalars())
@@ -117,10 +118,8 @@ class ImportRepository:
             return []
         statement = (
             insert(import_answers)
-            .values(
-                [{"import_id": import_id, "row_number": row, "outcome": outcome} for row, outcome in answers]
-            )
             .on_conflict_do_nothing()
             .returning(import_answers.c.row_number, import_answers.c.outcome)
         )
-        return [(row.row_number, row.outcome) for row in await self._session.execute(statement)]
+        rows = [{"import_id": import_id, "row_number": row, "outcome": outcome} for row, outcome in answers]
+        return [(row.row_number, row.outcome) for row in await self._session.execute(statement, rows)]

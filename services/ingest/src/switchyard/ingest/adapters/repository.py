@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from uuid import UUID
 
 from sqlalchemy import delete, select
@@ -16,10 +17,12 @@ class OnboardedUserRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def add(self, user: OnboardedUser) -> None:
-        await self._session.execute(
-            insert(onboarded_users).values(user_id=user.user_id, email=user.email).on_conflict_do_nothing()
-        )
+    async def add_many(self, users: Sequence[OnboardedUser]) -> None:
+        if users:
+            await self._session.execute(
+                insert(onboarded_users).on_conflict_do_nothing(),
+                [{"user_id": user.user_id, "email": user.email} for user in users],
+            )
 
     async def delete(self, user_id: UUID) -> None:
         await self._session.execute(delete(onboarded_users).where(onboarded_users.c.user_id == user_id))

@@ -77,4 +77,6 @@ def _summary(missing: list[str], unknown: list[str]) -> str:
     if unknown:
         parts.append(f"unknown column(s): {', '.join(unknown)}")
     allowed = f"Columns are {', '.join(REQUIRED_FIELDS)} (required) and {', '.join(OPTIONAL_FIELDS)}"
-    return ("; ".join(parts).capitalize() + ". " if parts else "") + allowed + "; or send a mapping."
+    # Not str.capitalize(): it would lower-case the column names as well.
+    problems = "; ".join(parts)
+    return (problems[:1].upper() + problems[1:] + ". " if parts else "") + allowed + "; or send a mapping."

@@ -76,7 +76,8 @@ class ImportJob:
         return self.invalid + self.rejected
 
     def progress(self, now: datetime) -> Progress:
-        processed = self.processed if not self.dry_run else self.rows_read
+        # rows_read is a row number (the checkpoint), not a count; a dry run's rows are done once checked.
+        processed = self.rows_sent + self.invalid if self.dry_run else self.processed
         percent = None if not self.total else min(100.0, round(100.0 * processed / self.total, 2))
         if self.status is ImportStatus.COMPLETED:
             percent = 100.0

@@ -90,8 +90,13 @@ def check_row(row_number: int, cells: Sequence[str], columns: Columns) -> ValidR
     except InvalidIdentity as exc:
         code = "missing" if str(exc).endswith("is required.") else "invalid"
         index = getattr(columns, exc.field)
-        value = None if index is None else cells[index][:MAX_QUOTED_CHARS]
+        value = None if index is None else _quoted(cells[index])
         return RowError(row_number, exc.field, code, str(exc), value)
+
+
+def _quoted(cell: str) -> str:
+    # PostgreSQL text cannot hold NUL: shown as U+FFFD, the rest of the cell as uploaded.
+    return cell[:MAX_QUOTED_CHARS].replace("\x00", "\ufffd")
 
 
 def _required(value: str, field: str) -> str:

@@ -60,12 +60,22 @@ def parse_options(fields: dict[str, str]) -> ImportOptions:
 def _mapping(raw: str | None, errors: list[dict[str, str]]) -> dict[str, str] | None:
     if raw is None or not raw.strip():
         return None
+    message = 'mapping must be a JSON object of file column to field, e.g. {"E-mail": "email"}.'
     try:
-        return msgspec.json.decode(raw, type=dict[str, str])
+        mapping = msgspec.json.decode(raw, type=dict[str, str])
     except msgspec.DecodeError:
-        message = 'mapping must be a JSON object of file column to field, e.g. {"E-mail": "email"}.'
         errors.append({"path": "body.mapping", "message": message})
         return None
+    # No column name holds a NUL (nor can PostgreSQL store one, the mapping is kept with the job).
+    if any("\x00" in name for pair in mapping.items() for name in pair):
+        errors.append({"path": "body.mapping", "message": message})
+        return None
+    return mapping
+
+
+def _printable(filename: str) -> str:
+    # Control characters (a NUL above all, which PostgreSQL text cannot hold) have no place in a name.
+    return "".join(char for char in filename if char.isprintable())
 
 
 async def accept_upload(
@@ -112,7 +122,7 @@ async def _accept(
         job = ImportJob(
             id=uuid.uuid4(),
             uploaded_by=uploaded_by,
-            filename=upload.filename[:255],
+            filename=_printable(upload.filename)[:255] or "upload.csv",
             content_sha256=upload.file.sha256,
             size_bytes=upload.file.size,
             dry_run=options.dry_run,

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     Table,
     Text,
     UniqueConstraint,
@@ -43,9 +44,11 @@ deliveries = Table(
     Column("claimed_until", DateTime(timezone=True)),
     Column("sent_at", DateTime(timezone=True)),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # 0 for an email someone is waiting for, 1 for bulk (invitations): claimed in that order.
+    Column("priority", SmallInteger, nullable=False, server_default="0"),
     # One email per source event and template, however often the event is delivered.
     UniqueConstraint("source_event_id", "template", name="uq_deliveries_source_event_template"),
-    Index("ix_deliveries_due", "status", "next_attempt_at"),
+    Index("ix_deliveries_due", "status", "priority", "next_attempt_at"),
 )
 
 # Who can be written to: kept from auth's and users' events (the uploader of an import, locales).

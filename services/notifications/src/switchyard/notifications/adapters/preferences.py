@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from uuid import UUID
 
 from sqlalchemy import delete, func, select
@@ -20,6 +21,21 @@ class PreferenceRepository:
         query = select(preferences.c.opted_out).where(preferences.c.user_id == user_id)
         value = (await self._session.execute(query)).scalar_one_or_none()
         return frozenset(Category(c) for c in value or () if c in Category.__members__.values())
+
+    async def opted_out_of(self, user_ids: Iterable[UUID]) -> dict[UUID, frozenset[Category]]:
+        """The opt-outs of those of ``user_ids`` who have any, with one query."""
+        wanted = list(user_ids)
+        if not wanted:
+            return {}
+        query = select(preferences.c.user_id, preferences.c.opted_out).where(
+            preferences.c.user_id.in_(wanted)
+        )
+        return {
+            row.user_id: frozenset(
+                Category(c) for c in row.opted_out or () if c in Category.__members__.values()
+            )
+            for row in await self._session.execute(query)
+        }
 
     async def delete(self, user_id: UUID) -> None:
         await self._session.execute(delete(preferences).where(preferences.c.user_id == user_id))

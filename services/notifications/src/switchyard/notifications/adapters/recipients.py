@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from uuid import UUID
 
 from sqlalchemy import delete, select
@@ -44,6 +44,16 @@ class RecipientRepository:
         )
         row = (await self._session.execute(query)).first()
         return None if row is None or not row.email else (row.email, row.full_name, row.locale)
+
+    async def locales(self, user_ids: Iterable[UUID]) -> dict[UUID, str]:
+        """The locale of those of ``user_ids`` who chose one, with one query."""
+        wanted = list(user_ids)
+        if not wanted:
+            return {}
+        query = select(recipients.c.user_id, recipients.c.locale).where(
+            recipients.c.user_id.in_(wanted), recipients.c.locale.is_not(None)
+        )
+        return {row.user_id: row.locale for row in await self._session.execute(query)}
 
     async def delete(self, user_id: UUID) -> None:
         await self._session.execute(delete(recipients).where(recipients.c.user_id == user_id))

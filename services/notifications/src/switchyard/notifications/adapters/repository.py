@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -11,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchyard.notifications.adapters.orm import deliveries
-from switchyard.notifications.domain.model import Category, Delivery, DeliveryStatus
+from switchyard.notifications.domain.model import BULK_PRIORITY, Category, Delivery, DeliveryStatus
 
 _FIELDS = tuple(Delivery.__dataclass_fields__)
 
@@ -38,6 +39,20 @@ class DeliveryRepository:
         inserted = await self._session.execute(statement.returning(deliveries.c.id))
         return inserted.first() is not None
 
+    async def add_many(self, new: Sequence[Delivery]) -> None:
+        """Store ``new`` in one executemany; one for a source event and template already there is skipped."""
+        if not new:
+            return
+        rows = []
+        for delivery in new:
+            values = {name: getattr(delivery, name) for name in _FIELDS}
+            values["status"], values["category"] = delivery.status.value, delivery.category.value
+            rows.append(values)
+        statement = pg_insert(deliveries).on_conflict_do_nothing(
+            constraint="uq_deliveries_source_event_template"
+        )
+        await self._session.execute(statement, rows)
+
     async def get(self, delivery_id: UUID) -> Delivery | None:
         row = (
             (await self._session.execute(select(deliveries).where(deliveries.c.id == delivery_id)))
@@ -50,16 +65,25 @@ class DeliveryRepository:
         query = select(deliveries).where(deliveries.c.source_event_id == source_event_id)
         return [_delivery(row) for row in (await self._session.execute(query)).mappings()]
 
-    async def claim_due(self, now: datetime, *, limit: int, claim_s: int) -> list[Delivery]:
-        """Take up to ``limit`` queued deliveries that are due and not held by another sender."""
+    async def claim_due(
+        self, now: datetime, *, limit: int, claim_s: int, bulk: bool | None = None
+    ) -> list[Delivery]:
+        """Take up to ``limit`` queued deliveries that are due and not held by another sender.
+
+        Interactive ones (priority 0) first; ``bulk`` True or False takes only that lane.
+        """
         due = (
             select(deliveries.c.id)
             .where(deliveries.c.status == DeliveryStatus.QUEUED.value, deliveries.c.next_attempt_at <= now)
             .where(or_(deliveries.c.claimed_until.is_(None), deliveries.c.claimed_until < now))
-            .order_by(deliveries.c.next_attempt_at)
+            .order_by(deliveries.c.priority, deliveries.c.next_attempt_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
+        if bulk is not None:
+            due = due.where(
+                deliveries.c.priority >= BULK_PRIORITY if bulk else deliveries.c.priority < BULK_PRIORITY
+            )
         claimed = await self._session.execute(
             update(deliveries)
             .where(deliveries.c.id.in_(due.scalar_subquery()))

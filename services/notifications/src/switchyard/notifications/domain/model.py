@@ -30,6 +30,9 @@ class Category(StrEnum):
 
 
 MANDATORY = frozenset({Category.SECURITY, Category.ACCOUNT})
+# Emails sent by the thousand; the sender takes them after every other due email.
+BULK_TEMPLATES = frozenset({"invitation"})
+BULK_PRIORITY = 1
 
 
 @dataclass(eq=False)
@@ -48,6 +51,12 @@ class Delivery:
     context: dict[str, Any] = field(default_factory=dict)
     next_attempt_at: datetime = field(default_factory=now)
     sent_at: datetime | None = None
+    # Lower goes first: a bulk send (an import's invitations) must not hold up someone's reset link.
+    priority: int = 0
+
+    def __post_init__(self) -> None:
+        if self.template in BULK_TEMPLATES:
+            self.priority = max(self.priority, BULK_PRIORITY)
 
 
 @dataclass(eq=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from uuid import UUID
 
 import structlog
 
@@ -20,43 +21,58 @@ async def notify(command: Notify, uow: NotificationsUnitOfWork, feed: InboxFeed)
     An email in a category the person opted out of is logged as suppressed, never sent; security
     and account messages always go. The inbox item reaches live streams once the commit is done.
     """
-    user_id = command.user_id
-    if user_id is not None and await uow.erased.contains(user_id):
-        return
-    opted_out = await uow.preferences.opted_out(user_id) if user_id is not None else frozenset()
-    if command.email is not None:
-        plan = command.email
-        locale = None
-        if user_id is not None:
-            known = await uow.recipients.get(user_id)
-            locale = known[2] if known else None
-        suppressed = plan.category in opted_out and plan.category not in MANDATORY
-        await uow.deliveries.add(
-            Delivery(
-                recipient=plan.recipient,
-                template=plan.template,
-                source_event_id=command.source_event_id,
-                user_id=user_id,
-                category=plan.category,
-                locale=locale,
-                context=plan.context,
-                status=DeliveryStatus.SUPPRESSED if suppressed else DeliveryStatus.QUEUED,
+    await notify_many([command], uow, feed)
+
+
+async def notify_many(commands: Sequence[Notify], uow: NotificationsUnitOfWork, feed: InboxFeed) -> None:
+    """:func:`notify` for a batch of events (an import's invitations), a few queries for them all."""
+    people = {command.user_id for command in commands if command.user_id is not None}
+    erased = await uow.erased.among(people)
+    opted_out = await uow.preferences.opted_out_of(people - erased)
+    locales = await uow.recipients.locales(people - erased)
+    emails: list[Delivery] = []
+    for command in commands:
+        user_id = command.user_id
+        if user_id in erased:
+            continue
+        if command.email is not None:
+            plan = command.email
+            mine = opted_out.get(user_id, frozenset()) if user_id is not None else frozenset()
+            suppressed = plan.category in mine and plan.category not in MANDATORY
+            emails.append(
+                Delivery(
+                    recipient=plan.recipient,
+                    template=plan.template,
+                    source_event_id=command.source_event_id,
+                    user_id=user_id,
+                    category=plan.category,
+                    locale=None if user_id is None else locales.get(user_id),
+                    context=plan.context,
+                    status=DeliveryStatus.SUPPRESSED if suppressed else DeliveryStatus.QUEUED,
+                )
             )
+        if command.inbox is not None and user_id is not None:
+            await _add_to_inbox(command, user_id, uow, feed)
+    await uow.deliveries.add_many(emails)
+
+
+async def _add_to_inbox(
+    command: Notify, user_id: UUID, uow: NotificationsUnitOfWork, feed: InboxFeed
+) -> None:
+    assert command.inbox is not None
+    plan = command.inbox
+    stored = await uow.inbox.add(
+        InboxItem(
+            user_id=user_id,
+            category=plan.category,
+            title=plan.title,
+            body=plan.body,
+            link=plan.link,
+            source_event_id=command.source_event_id,
         )
-    if command.inbox is not None and user_id is not None:
-        plan_inbox = command.inbox
-        stored = await uow.inbox.add(
-            InboxItem(
-                user_id=user_id,
-                category=plan_inbox.category,
-                title=plan_inbox.title,
-                body=plan_inbox.body,
-                link=plan_inbox.link,
-                source_event_id=command.source_event_id,
-            )
-        )
-        if stored is not None:
-            uow.after_commit(lambda: feed.publish(stored))
+    )
+    if stored is not None:
+        uow.after_commit(lambda: feed.publish(stored))
 
 
 async def remember_recipients(commands: Sequence[RememberRecipient], uow: NotificationsUnitOfWork) -> None:

@@ -58,22 +58,32 @@ class DeliverySender:
         s = self.settings.sending
         return RetryPolicy(max_attempts=s.max_attempts, base_delay=s.retry_base_s, max_delay=s.retry_max_s)
 
-    async def send_due(self) -> int:
-        """One round: claim a batch of due deliveries and send them concurrently; how many were claimed."""
+    async def send_due(self, *, bulk: bool | None = None) -> int:
+        """One round: claim a batch of due deliveries and send them concurrently; how many were claimed.
+
+        ``bulk`` picks a lane (None: both, interactive first).
+        """
         s = self.settings.sending
         async with self.uow() as uow:
-            claimed = await uow.deliveries.claim_due(now(), limit=s.batch_size, claim_s=s.claim_s)
+            claimed = await uow.deliveries.claim_due(now(), limit=s.batch_size, claim_s=s.claim_s, bulk=bulk)
             await uow.commit()
         await asyncio.gather(*(self._send(delivery) for delivery in claimed))
         return len(claimed)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Until ``stop``: send what is due, sleeping briefly when nothing is."""
+        """Until ``stop``: send what is due, in two lanes.
+
+        Bulk emails (an import's thousands of invitations) have a lane of their own, so an email
+        someone is waiting for (a reset link) never waits for a bulk batch in flight.
+        """
+        await asyncio.gather(self._run_lane(stop, bulk=False), self._run_lane(stop, bulk=True))
+
+    async def _run_lane(self, stop: asyncio.Event, *, bulk: bool) -> None:
         while not stop.is_set():
             try:
-                claimed = await self.send_due()
+                claimed = await self.send_due(bulk=bulk)
             except Exception as exc:  # the database may be down: wait, never die
-                log.warning("delivery_round_failed", error=repr(exc))
+                log.warning("delivery_round_failed", error=repr(exc), bulk=bulk)
                 claimed = 0
             if claimed == 0:
                 with contextlib.suppress(TimeoutError):

@@ -15,8 +15,13 @@ from switchyard.ingest.service_layer.answers import record_row_answers
 from switchyard.ingest.service_layer.unit_of_work import IngestUnitOfWork
 
 
-async def on_user_created(event: UserCreated, _envelope: Envelope, uow: IngestUnitOfWork) -> None:
-    await handlers.record_onboarded_user(RecordOnboardedUser(user_id=event.user_id, email=event.email), uow)
+async def on_users_created(batch: Sequence[tuple[UserCreated, Envelope]], uow: IngestUnitOfWork) -> None:
+    commands = [RecordOnboardedUser(user_id=event.user_id, email=event.email) for event, _ in batch]
+    await handlers.record_onboarded_users(commands, uow)
+
+
+async def on_user_created(event: UserCreated, envelope: Envelope, uow: IngestUnitOfWork) -> None:
+    await on_users_created([(event, envelope)], uow)
 
 
 async def on_user_deleted(event: UserDeleted, _envelope: Envelope, uow: IngestUnitOfWork) -> None:
@@ -50,7 +55,7 @@ def subscribe_all(runtime: ServiceRuntime, *, storage: UploadStorage, clock: Cal
     ) -> None:
         await on_import_rows_processed([(event, envelope)], uow)
 
-    runtime.subscribe(UserCreated, on_user_created, IngestUnitOfWork)
+    runtime.subscribe(UserCreated, on_user_created, IngestUnitOfWork, batch_handler=on_users_created)
     runtime.subscribe(UserDeleted, on_user_deleted, IngestUnitOfWork)
     runtime.subscribe(
         ImportRowProcessed, on_import_row_processed, IngestUnitOfWork, batch_handler=on_import_rows_processed

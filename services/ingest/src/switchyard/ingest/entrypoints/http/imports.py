@@ -55,12 +55,14 @@ class ImportController(Controller):
         limit = imports.settings.max_upload_bytes
         if (request.content_length or 0) > limit + _FORM_OVERHEAD:
             raise UploadTooLarge(limit)
+        # Before the body is read: a refused caller leaves no stored upload behind.
+        uploaded_by = _caller(principal.subject)
         upload = await receive_upload(
             request.headers.get("content-type", ""), request.stream(), imports.storage
         )
         accepted = await accept_upload(
             upload,
-            uploaded_by=_caller(principal.subject),
+            uploaded_by=uploaded_by,
             storage=imports.storage,
             uow=uow,
             clock=imports.clock,
@@ -120,7 +122,7 @@ class ImportController(Controller):
                         import_id, imports.uow_factory(), after=position, limit=1000
                     )
                 ),
-                media_type="text/csv; charset=utf-8",
+                media_type="text/csv",  # Litestar adds "; charset=utf-8"
                 headers={"Content-Disposition": f'attachment; filename="import-{import_id}-errors.csv"'},
             )
         rows = await jobs.list_errors(import_id, uow, after=after, limit=limit + 1)

@@ -119,16 +119,22 @@ def subscribe_all(runtime: ServiceRuntime, *, links: Links, feed: InboxFeed) -> 
             inbox,
         )
 
-    async def on_invitation_issued(event: InvitationIssued, envelope: Envelope, uow: Uow) -> None:
+    def invitation(event: InvitationIssued, envelope: Envelope) -> Notify:
         context: dict[str, Any] = {
             "link": links.accept_invitation(event.token),
             "expires_at": _iso(event.expires_at),
             "username": event.username,
             "recipient_name": event.full_name,
         }
-        await email(
-            envelope, uow, event.account_id, EmailPlan(event.email, "invitation", Category.ACCOUNT, context)
-        )
+        plan = EmailPlan(event.email, "invitation", Category.ACCOUNT, context)
+        return Notify(source_event_id=envelope.id, user_id=event.account_id, email=plan, inbox=None)
+
+    async def on_invitations_issued(batch: Sequence[tuple[InvitationIssued, Envelope]], uow: Uow) -> None:
+        # An import invites people by the thousand: their emails are queued a batch at a time.
+        await handlers.notify_many([invitation(event, envelope) for event, envelope in batch], uow, feed)
+
+    async def on_invitation_issued(event: InvitationIssued, envelope: Envelope, uow: Uow) -> None:
+        await on_invitations_issued([(event, envelope)], uow)
 
     async def on_duplicate_registration_attempted(
         event: DuplicateRegistrationAttempted, envelope: Envelope, uow: Uow
@@ -171,7 +177,12 @@ def subscribe_all(runtime: ServiceRuntime, *, links: Links, feed: InboxFeed) -> 
         (ImportCompleted, on_import_completed),
         (UserDeleted, on_user_deleted),
     ]
+    # Imports register and invite people by the thousand: these are applied a batch at a time.
+    batch_handlers: dict[Any, Any] = {
+        AccountRegistered: on_accounts_registered,
+        InvitationIssued: on_invitations_issued,
+    }
     for event_type, subscriber in subscriptions:
-        # Imports register accounts by the thousand: those are remembered a batch at a time.
-        batched = on_accounts_registered if event_type is AccountRegistered else None
-        runtime.subscribe(event_type, subscriber, NotificationsUnitOfWork, batch_handler=batched)
+        runtime.subscribe(
+            event_type, subscriber, NotificationsUnitOfWork, batch_handler=batch_handlers.get(event_type)
+        )

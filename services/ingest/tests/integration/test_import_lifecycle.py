@@ -1,0 +1,359 @@
+"""An import from upload to its end: auth's answers counted once, completion and its event, cancel,
+backpressure, the row errors (pages and CSV download) and the progress stream."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from typing import Any
+
+import msgspec
+import pytest
+
+from switchyard.common.contracts import (
+    ImportCompleted,
+    ImportRowSubmitted,
+    decode_envelope,
+    decode_event_as,
+    encode_envelope,
+    to_envelope,
+)
+from switchyard.common.messaging.topic_reader import read_topic
+from switchyard.common.testing.waiting import wait_until
+from switchyard.ingest.entrypoints.http.schemas import ImportRead
+
+pytestmark = pytest.mark.integration
+
+
+def _counts(job: dict[str, Any]) -> tuple[Any, ...]:
+    return job["status"], job["total"], job["processed"], job["succeeded"], job["failed"]
+
+
+async def _completed_events(app, import_id: str, count: int = 1) -> list[ImportCompleted]:
+    found: list[ImportCompleted] = []
+
+    async def arrived() -> bool:
+        found[:] = [e for e in await app.events(ImportCompleted) if str(e.import_id) == import_id]
+        return len(found) >= count
+
+    await wait_until(arrived, within=15)
+    return found
+
+
+async def test_answers_complete_the_import_with_exact_counts_each_row_counted_once(module_ingest):
+    app = module_ingest
+    people = app.people(5)
+    content = app.csv("email,username", *(f"{e},{u}" for e, u in people), "not-an-email,someone")
+    job = await app.start(content)
+    import_id = job["id"]
+
+    rows = await app.sent_rows(import_id)
+    assert [row.row_number for row in rows] == [2, 3, 4, 5, 6]
+    waiting = await app.job(import_id)
+    assert _counts(waiting) == ("processing", 6, 1, 0, 1)
+    assert waiting["percent"] == 16.67
+    assert waiting["started_at"] is not None
+    assert waiting["finished_at"] is None
+
+    by_row = {row.row_number: row for row in rows}
+    created_twice = encode_envelope(to_envelope(app.answer_to(by_row[2]), source="auth"))
+    await app.publish_envelopes(created_twice, created_twice)  # the very same event, delivered twice
+    await app.publish(app.answer_to(by_row[3], rejected=True), app.answer_to(by_row[3], rejected=True))
+    await app.publish(app.answer_to(by_row[4]), app.answer_to(by_row[4]))  # answered again (new event id)
+    await app.wait_until_answers_consumed()
+
+    partly = await app.job(import_id)
+    assert _counts(partly) == ("processing", 6, 4, 2, 2)
+    assert partly["percent"] == 66.67
+
+    await app.publish(app.answer_to(by_row[5]), app.answer_to(by_row[6]))
+    done = await app.wait_for_status(import_id, "completed")
+
+    assert _counts(done) == ("completed", 6, 6, 4, 2)
+    assert done["percent"] == 100.0
+    assert done["eta_s"] is None
+    assert done["finished_at"] is not None
+    assert await app.errors(import_id) == [
+        {
+            "row_number": 3,
+            "column": "email",
+            "code": "already-exists",
+            "message": "An account with this email already exists.",
+            "value": None,
+        },
+        {
+            "row_number": 7,
+            "column": "email",
+            "code": "invalid",
+            "message": "Not a valid email address.",
+            "value": "not-an-email",
+        },
+    ]
+    (completed,) = await _completed_events(app, import_id)
+    assert completed == ImportCompleted(
+        import_id=uuid.UUID(import_id), uploaded_by=app.admin_id, total=6, succeeded=4, failed=2
+    )
+
+    # A late answer (auth processed a row again) changes nothing.
+    await app.publish(app.answer_to(by_row[2], rejected=True))
+    await app.wait_until_answers_consumed()
+    assert _counts(await app.job(import_id)) == ("completed", 6, 6, 4, 2)
+    assert len(await app.errors(import_id)) == 2
+    assert len(await _completed_events(app, import_id)) == 1
+    # The file is removed once its import ended.
+    assert not (app.storage_dir / f"{import_id}.csv").exists()
+
+
+async def test_rows_go_to_auth_keyed_by_email_with_ids_derived_from_import_and_row(module_ingest):
+    app = module_ingest
+    (a, ua), (b, ub) = app.people(2)
+    job = await app.start(app.csv("email,username,full_name", f"{a},{ua},Ann", f"{b.upper()},{ub},"))
+    import_id = uuid.UUID(job["id"])
+    await app.wait_until_read(import_id)
+
+    records = await read_topic(app.kafka, app.kafka.topic(ImportRowSubmitted.TOPIC))
+    envelopes = [decode_envelope(record.value or b"") for record in records]
+    mine = [
+        (record, envelope, decode_event_as(envelope, ImportRowSubmitted))
+        for record, envelope in zip(records, envelopes, strict=True)
+        if decode_event_as(envelope, ImportRowSubmitted).import_id == import_id
+    ]
+
+    # A row sent again (after a crash) is the same event, which auth applies once.
+    assert sorted((event.row_number, envelope.id) for _, envelope, event in mine) == [
+        (2, uuid.uuid5(import_id, "2")),
+        (3, uuid.uuid5(import_id, "3")),
+    ]
+    assert {(record.key, envelope.key, envelope.source) for record, envelope, _ in mine} == {
+        (a.encode(), a, "ingest"),
+        (b.encode(), b, "ingest"),
+    }
+    assert sorted((event.email, event.username, event.full_name, event.notify) for _, _, event in mine) == [
+        (a, ua, "Ann", True),
+        (b, ub, None, True),
+    ]
+    await app.answer_all(import_id)
+
+
+async def test_an_import_awaiting_answers_does_not_hold_up_the_next(module_ingest):
+    app = module_ingest
+    waiting = await app.start(app.csv("email,username", *(f"{e},{u}" for e, u in app.people(2))))
+    await app.sent_rows(waiting["id"])
+
+    dry = await app.start(app.csv("email,username", *(f"{e},{u}" for e, u in app.people(2))), dry_run=True)
+    real = await app.start(app.csv("email,username", *(f"{e},{u}" for e, u in app.people(3))))
+
+    assert _counts(await app.wait_for_status(dry["id"], "completed")) == ("completed", 2, 2, 2, 0)
+    assert len(await app.sent_rows(real["id"])) == 3
+    assert (await app.job(waiting["id"]))["status"] == "processing"
+    for job in (waiting, real):
+        await app.answer_all(job["id"])
+
+
+async def test_cancel_stops_the_import_and_a_second_cancel_is_409(module_ingest):
+    app = module_ingest
+    job = await app.start(app.csv("email,username", *(f"{e},{u}" for e, u in app.people(3))))
+    rows = await app.sent_rows(job["id"])
+
+    response = await app.client.post(f"/{job['id']}/cancel", headers=app.admin())
+
+    assert response.status_code == 200, response.text
+    cancelled = response.json()
+    assert cancelled["status"] == "cancelled"
+    assert cancelled["finished_at"] is not None
+    assert (await app.job(job["id"]))["status"] == "cancelled"
+    assert not (app.storage_dir / f"{job['id']}.csv").exists()
+    again = app.problem(await app.client.post(f"/{job['id']}/cancel", headers=app.admin()), 409)
+    assert again["title"] == "Import already finished"
+    assert again["detail"] == "The import is already cancelled."
+
+    # Rows already sent finish: their answers are counted, the import stays cancelled.
+    await app.publish(*(app.answer_to(row) for row in rows))
+    await app.wait_until_answers_consumed()
+    assert _counts(await app.job(job["id"])) == ("cancelled", 3, 3, 3, 0)
+
+
+async def test_cancelling_a_completed_import_is_409(module_ingest):
+    app = module_ingest
+    job = await app.start(app.csv("email,username", *(f"{e},{u}" for e, u in app.people(1))))
+    await app.answer_all(job["id"])
+
+    body = app.problem(await app.client.post(f"/{job['id']}/cancel", headers=app.admin()), 409)
+
+    assert body["detail"] == "The import is already completed."
+    assert (await app.job(job["id"]))["status"] == "completed"
+
+
+async def test_rows_in_flight_are_capped_and_cancel_sends_no_more(start_ingest):
+    app = await start_ingest(batch_rows=10, max_rows_in_flight=10)
+    content = app.csv("email,username", *(f"{e},{u}" for e, u in app.people(100)))
+    job = await app.start(content)
+
+    async def sent(count: int) -> bool:
+        return len(await app.submitted(job["id"])) >= count
+
+    await wait_until(lambda: sent(10))
+    first = await app.submitted(job["id"])
+    assert [row.row_number for row in first] == list(range(2, 12))
+    assert _counts(await app.job(job["id"])) == ("processing", 100, 0, 0, 0)
+
+    # Answering the ten in flight makes room for ten more.
+    await app.publish(*(app.answer_to(row) for row in first))
+    await wait_until(lambda: sent(20))
+    response = await app.client.post(f"/{job['id']}/cancel", headers=app.admin())
+    assert response.status_code == 200, response.text
+
+    # One importer takes one import at a time: once a later one is done, it left the cancelled one.
+    later = await app.start(app.csv("email,username", *(f"{e},{u}" for e, u in app.people(1))), dry_run=True)
+    await app.wait_for_status(later["id"], "completed")
+    assert [row.row_number for row in await app.submitted(job["id"])] == list(range(2, 22))
+    assert _counts(await app.job(job["id"]))[:2] == ("cancelled", 100)
+
+
+# --- row errors: pages, cursor, download ------------------------------------------------------
+
+
+async def _import_with_errors(app) -> tuple[str, list[int]]:
+    """A completed import with 26 row errors (25 refused here, one rejected by auth); their rows."""
+    (a, ua), (b, ub) = app.people(2)
+    bad = [f"bad{i},user_{i}" for i in range(22)]
+    formulas = ["f1@example.com,=1+2", 'f2@example.com,"\tab"', 'f3@example.com,"\rxy"']
+    content = app.csv("email,username", f"{a},{ua}", *bad[:10], f"{b},{ub}", *bad[10:], *formulas)
+    job = await app.start(content)
+    await app.answer_all(job["id"], rejected=[13])  # b's row
+    expected = [*range(3, 13), 13, *range(14, 29)]
+    return job["id"], expected
+
+
+async def test_error_pages_walk_every_error_in_row_order(module_ingest):
+    app = module_ingest
+    import_id, expected = await _import_with_errors(app)
+
+    pages, cursor = [], None
+    while True:
+        params = {"limit": 10} | ({} if cursor is None else {"cursor": cursor})
+        response = await app.client.get(f"/{import_id}/errors", params=params, headers=app.admin())
+        assert response.status_code == 200, response.text
+        page = response.json()
+        pages.append([item["row_number"] for item in page["items"]])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+
+    assert [len(page) for page in pages] == [10, 10, 6]
+    assert [row for page in pages for row in page] == expected
+    whole = await app.client.get(f"/{import_id}/errors", params={"limit": 26}, headers=app.admin())
+    assert whole.json()["next_cursor"] is None
+    assert [item["row_number"] for item in whole.json()["items"]] == expected
+
+
+async def test_the_error_download_is_csv_with_formula_leading_values_escaped(module_ingest):
+    app = module_ingest
+    import_id, expected = await _import_with_errors(app)
+
+    response = await app.client.get(f"/{import_id}/errors", params={"format": "csv"}, headers=app.admin())
+
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.headers["content-disposition"] == f'attachment; filename="import-{import_id}-errors.csv"'
+    assert response.content.startswith("\ufeff".encode())
+    header, *rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert header == ["row_number", "column", "value", "code", "message"]
+    assert [int(row[0]) for row in rows] == expected
+    by_row = {int(row[0]): row for row in rows}
+    assert by_row[13] == ["13", "email", "", "already-exists", "An account with this email already exists."]
+    assert by_row[3][1:4] == ["email", "bad0", "invalid"]
+    assert [by_row[n][2] for n in (26, 27, 28)] == ["'=1+2", "'\tab", "'\rxy"]
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    ["garbage!", "W10", "WyJpbXBvcnRzIiwxLDJd", "WyJpbXBvcnQtZXJyb3JzIiwiYSIsImIiXQ"],
+    ids=["not-base64", "empty-list", "other-list", "not-numbers"],
+)
+async def test_a_malformed_errors_cursor_is_422(module_ingest, cursor):
+    app = module_ingest
+    job = await app.start(app.csv("email,username", *(f"{e},{u}" for e, u in app.people(1))), dry_run=True)
+
+    response = await app.client.get(f"/{job['id']}/errors", params={"cursor": cursor}, headers=app.admin())
+
+    assert app.error_paths(response) == ["query.cursor"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/{id}"),
+        ("GET", "/{id}/errors"),
+        ("GET", "/{id}/errors?format=csv"),
+        ("POST", "/{id}/cancel"),
+        ("GET", "/{id}/events"),
+    ],
+)
+async def test_an_unknown_import_is_404(module_ingest, method, path):
+    app = module_ingest
+
+    response = await app.client.request(method, path.format(id=uuid.uuid4()), headers=app.admin())
+
+    assert app.problem(response, 404)["detail"] == "No import with this id."
+
+
+# --- the progress stream --------------------------------------------------------------------
+
+
+async def test_the_stream_of_a_finished_import_is_its_final_state(module_ingest):
+    app = module_ingest
+    job = await app.start(app.csv("email,username", *(f"{e},{u}" for e, u in app.people(2))), dry_run=True)
+    await app.wait_for_status(job["id"], "completed")
+
+    async with app.client.stream("GET", f"/{job['id']}/events", headers=app.admin()) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        messages = [message async for message in app.sse_messages(response.aiter_lines())]
+
+    (message,) = messages
+    assert (message.event, message.id) == ("progress", "1")
+    state = msgspec.json.decode(message.data, type=ImportRead)
+    assert (state.id, state.status, state.processed, state.succeeded) == (
+        uuid.UUID(job["id"]),
+        "completed",
+        2,
+        2,
+    )
+
+
+async def test_the_stream_follows_an_import_until_it_completes(module_ingest):
+    app = module_ingest
+    job = await app.start(app.csv("email,username", *(f"{e},{u}" for e, u in app.people(3))))
+    rows = await app.sent_rows(job["id"])
+
+    async with (
+        app.served() as http,
+        http.stream("GET", f"/{job['id']}/events", headers=app.admin()) as response,
+    ):
+        assert response.status_code == 200
+        messages = app.sse_messages(response.aiter_lines())
+        first = await anext(messages)
+        # Nothing changes until auth answers: the stream says it is alive.
+        heartbeat = await anext(messages)
+        await app.publish(*(app.answer_to(row) for row in rows))
+        rest = [message async for message in messages]
+
+    assert first.event == "progress"
+    assert _counts(msgspec.to_builtins(msgspec.json.decode(first.data, type=ImportRead))) == (
+        "processing",
+        3,
+        0,
+        0,
+        0,
+    )
+    assert (heartbeat.comment, heartbeat.event, heartbeat.data) == ("heartbeat", None, None)
+    progress = [first] + [message for message in rest if message.event == "progress"]
+    assert all(message.comment == "heartbeat" for message in rest if message.event != "progress")
+    states = [msgspec.json.decode(message.data, type=ImportRead) for message in progress]
+    assert [int(message.id) for message in progress] == list(range(1, len(progress) + 1))
+    assert len(states) >= 2
+    assert [state.processed for state in states] == sorted(state.processed for state in states)
+    assert (states[-1].status, states[-1].processed, states[-1].succeeded) == ("completed", 3, 3)
+    assert all(state.status == "processing" for state in states[:-1])
