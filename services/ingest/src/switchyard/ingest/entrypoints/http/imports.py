@@ -9,7 +9,7 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import ServerSentEvent, Stream
 from litestar.response.sse import ServerSentEventMessage
 
@@ -109,7 +109,7 @@ class ImportController(Controller):
         import_id: FromPath[UUID],
         uow: Uow,
         imports: ImportsContext,
-        format: Literal["json", "csv"] = "json",
+        format: FromQuery[Literal["json", "csv"]] = "json",
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
         cursor: Annotated[str | None, QueryParameter(max_length=256)] = None,
     ) -> Response[RowErrorPage] | Stream:
