@@ -40,7 +40,6 @@ from pathlib import Path
 import asyncpg
 import httpx
 import msgspec
-from sqlalchemy import func, select
 
 from switchyard.auth.adapters.orm import accounts
 from switchyard.cli.generate import write_csv
@@ -141,15 +140,28 @@ async def copy_rate(databases: DatabaseFactory, path: Path, rows: int) -> float:
     return rows / elapsed
 
 
-async def count(databases: DatabaseFactory, url: str, table: object) -> int:
-    async with databases.sessions(url)() as session:
-        return int((await session.execute(select(func.count()).select_from(table))).scalar_one())  # type: ignore[arg-type]
+class RowCounter:
+    """One connection per database, kept for the whole wait (a poll every 0.25 s)."""
+
+    def __init__(self) -> None:
+        self._connections: dict[str, asyncpg.Connection] = {}
+
+    async def count(self, url: str, table: str) -> int:
+        if url not in self._connections:
+            self._connections[url] = await asyncpg.connect(asyncpg_dsn(url))
+        return int(await self._connections[url].fetchval(f"SELECT count(*) FROM {table}"))
+
+    async def close(self) -> None:
+        for connection in self._connections.values():
+            await connection.close()
 
 
 async def sample_rss(running: Platform, stop: asyncio.Event) -> None:
     processes = {"ingest": running.ingest, "auth": running.auth, "users": running.users}
     while not stop.is_set():
         for name, process in processes.items():
+            if process.process.returncode is not None:
+                raise RuntimeError(f"{name} exited ({process.process.returncode}); see {process.log}")
             running.peak_rss[name] = max(running.peak_rss.get(name, 0), rss_bytes(process.process.pid))
         await asyncio.sleep(0.1)
 
@@ -173,13 +185,17 @@ async def import_end_to_end(running: Platform, path: Path, good: int) -> tuple[f
             )
         response.raise_for_status()
         import_id = response.json()["id"]
-        while True:
-            # +1: the bootstrap admin's account and profile.
-            in_auth = await count(running.databases, running.urls["auth"], accounts)
-            in_users = await count(running.databases, running.urls["users"], profiles)
-            if in_auth >= good + 1 and in_users >= good + 1:
-                break
-            await asyncio.sleep(0.25)
+        counter = RowCounter()
+        try:
+            while True:
+                # +1: the bootstrap admin's account and profile.
+                in_auth = await counter.count(running.urls["auth"], accounts.name)
+                in_users = await counter.count(running.urls["users"], profiles.name)
+                if in_auth >= good + 1 and in_users >= good + 1:
+                    break
+                await asyncio.sleep(0.25)
+        finally:
+            await counter.close()
         elapsed = time.perf_counter() - started
         job = (await client.get(f"{running.ingest.base_url}/{import_id}", headers=bearer)).json()
         while job["status"] != "completed":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge
+from prometheus_client import Counter, Gauge, Histogram
 
 OUTBOX_BACKLOG = Gauge(
     "switchyard_outbox_backlog",
@@ -33,4 +33,10 @@ CONSUMER_LAG = Gauge(
     "switchyard_consumer_lag",
     "Records between a consumer's position and the partition's high watermark.",
     ["service", "consumer", "topic", "partition"],
+)
+CONSUMED_BATCH_SIZE = Histogram(
+    "switchyard_consumed_batch_size",
+    "Records a consumer applied together (in one transaction).",
+    ["service", "consumer"],
+    buckets=(1, 2, 5, 10, 25, 50, 100, 250, 500, 1000),
 )

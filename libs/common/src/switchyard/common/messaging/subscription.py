@@ -34,7 +34,7 @@ from switchyard.common.messaging.consumer import (
 )
 from switchyard.common.messaging.consumer_tracing import consume_span
 from switchyard.common.messaging.dead_letter_publisher import DeadLetterPublisher
-from switchyard.common.messaging.metrics import CONSUMER_LAG
+from switchyard.common.messaging.metrics import CONSUMED_BATCH_SIZE, CONSUMER_LAG
 from switchyard.common.messaging.retry import RetryPolicy
 from switchyard.common.messaging.settings import KafkaSettings
 from switchyard.common.messaging.topics import dead_letter_topic
@@ -124,6 +124,9 @@ class _KafkaEntry:
             await message.nack()
             return
         await message.ack()
+        CONSUMED_BATCH_SIZE.labels(service=self._consumer.service, consumer=self._consumer.name).observe(
+            len(records)
+        )
         for outcome in outcomes:
             self._consumer.count(outcome)
         partitions = {TopicPartition(record.topic, record.partition) for record in records}

@@ -13,6 +13,7 @@ from switchyard.common.identities import (
     normalize_username,
 )
 from switchyard.ingest.domain.columns import Columns
+from switchyard.ingest.domain.fingerprints import FingerprintSet
 
 # A cell longer than this is refused without further checks (no field allows more).
 MAX_CELL_CHARS = 1000
@@ -44,13 +45,14 @@ class RowError:
 class SeenIdentities:
     """Emails and usernames of the rows accepted so far, to refuse a second row about the same person.
 
-    Kept as 64-bit fingerprints (``hash`` of the value), about 60 bytes a row instead of the
-    strings themselves, so a file of millions of rows stays flat in memory. The set is rebuilt
-    from the file when an import resumes, so per-process hash seeds do not matter.
+    Kept as 64-bit fingerprints (``hash`` of the value) in a flat array, 16-32 bytes a row, so a
+    file of millions of rows stays flat in memory (a false "duplicate" needs two values to share
+    64 bits). The set is rebuilt from the file when an import resumes, so per-process hash seeds
+    do not matter. ``expected`` (rows) sizes it up front.
     """
 
-    def __init__(self) -> None:
-        self._seen: set[int] = set()
+    def __init__(self, expected: int = 0) -> None:
+        self._seen = FingerprintSet(2 * expected)
 
     def claim(self, row: ValidRow) -> RowError | None:
         email, username = hash(("email", row.email)), hash(("username", row.username))

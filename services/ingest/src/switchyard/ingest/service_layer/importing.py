@@ -54,11 +54,13 @@ class Batch:
 class RowReader:
     """The file's records checked in order, handed out a batch at a time (from a worker thread)."""
 
-    def __init__(self, records: Iterator[Record], columns: Columns, *, resume_after: int) -> None:
+    def __init__(
+        self, records: Iterator[Record], columns: Columns, *, resume_after: int, expected_rows: int = 0
+    ) -> None:
         self._records = records
         self._columns = columns
         self._resume_after = resume_after
-        self._seen = SeenIdentities()
+        self._seen = SeenIdentities(expected_rows)
 
     def next_batch(self, size: int) -> Batch:
         batch = Batch()
@@ -187,7 +189,9 @@ class Importer:
     async def _send_rows(self, job: ImportJob, stop: asyncio.Event) -> None:
         path = self._storage.path_of(job.id)
         columns = resolve_columns(header_of(path), job.mapping)
-        reader = RowReader(read_records(path), columns, resume_after=job.rows_read)
+        reader = RowReader(
+            read_records(path), columns, resume_after=job.rows_read, expected_rows=job.total or 0
+        )
         exhausted = job.file_done
         while not exhausted:
             batch = await asyncio.to_thread(reader.next_batch, self._settings.batch_rows)
