@@ -1,5 +1,6 @@
 """The gateway template, rendered and served by a real nginx in front of a tiny echo upstream."""
 
+import http.client
 import json
 import socket
 import subprocess
@@ -8,6 +9,7 @@ import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -158,3 +160,21 @@ def test_large_bodies_are_refused_except_for_imports(gateway_url):
 
 def test_unreachable_service_is_a_problem_json_502(gateway_url):
     _assert_problem(httpx.get(f"{gateway_url}/api/v1/notifications/health/ready"), 502)
+
+
+def test_an_import_over_its_limit_is_refused_before_its_body_is_sent(gateway_url):
+    # Only the headers go out: nginx answers from Content-Length, never reading 300 MB.
+    url = urlsplit(gateway_url)
+    connection = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=10)
+    try:
+        connection.putrequest("POST", "/api/v1/imports/")
+        connection.putheader("Content-Type", "multipart/form-data; boundary=x")
+        connection.putheader("Content-Length", str(300 * 1024 * 1024))
+        connection.endheaders()
+        answer = connection.getresponse()
+        body = json.loads(answer.read())
+    finally:
+        connection.close()
+    assert answer.status == 413
+    assert answer.getheader("content-type") == PROBLEM_JSON
+    assert (body["status"], body["request_id"]) == (413, answer.getheader("x-request-id"))

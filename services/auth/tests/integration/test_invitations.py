@@ -11,11 +11,13 @@ from sqlalchemy import func, select
 from switchyard.auth.adapters.orm import accounts
 from switchyard.common.contracts import (
     AccountRegistered,
-    ImportRowProcessed,
+    ImportRowOutcome,
+    ImportRowsProcessed,
     ImportRowSubmitted,
     InvitationIssued,
 )
 from switchyard.common.http import PROBLEM_JSON
+from switchyard.common.testing import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -35,12 +37,19 @@ def _row(import_id: uuid.UUID, row_number: int, name: str, **fields: Any) -> Imp
     return ImportRowSubmitted(import_id=import_id, row_number=row_number, **values)
 
 
-async def _answers(published, import_id: uuid.UUID, count: int) -> dict[int, list[ImportRowProcessed]]:
-    """Auth's answers to the import's rows, by row number, once there are ``count``."""
-    events = await published(ImportRowProcessed, where=lambda e: e.import_id == import_id, count=count)
-    by_row: dict[int, list[ImportRowProcessed]] = {}
-    for event in events:
-        by_row.setdefault(event.row_number, []).append(event)
+async def _answers(published, import_id: uuid.UUID, count: int) -> dict[int, list[ImportRowOutcome]]:
+    """Auth's answers by row number, once there are ``count`` rows' (however they were batched)."""
+    by_row: dict[int, list[ImportRowOutcome]] = {}
+
+    async def enough() -> bool:
+        events = await published(ImportRowsProcessed, where=lambda e: e.import_id == import_id)
+        by_row.clear()
+        for event in events:
+            for outcome in event.rows:
+                by_row.setdefault(outcome.row_number, []).append(outcome)
+        return sum(len(outcomes) for outcomes in by_row.values()) >= count
+
+    await wait_until(enough, within=30)
     return by_row
 
 

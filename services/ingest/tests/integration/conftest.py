@@ -1,7 +1,7 @@
 """ingest in-process against the real Postgres, Kafka and Redis, with admin tokens from a stand-in JWKS.
 
 There is no auth service here: a test plays auth itself, reading the rows ingest sent
-(``ImportRowSubmitted`` on Kafka) and publishing ``ImportRowProcessed`` answers as auth would.
+(``ImportRowSubmitted`` on Kafka) and publishing ``ImportRowsProcessed`` answers as auth would.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from sqlalchemy import RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchyard.common.contracts import (
-    ImportRowProcessed,
+    ImportRowOutcome,
+    ImportRowsProcessed,
     ImportRowSubmitted,
     IntegrationEvent,
     decode_envelope,
@@ -54,7 +55,7 @@ from switchyard.ingest.settings import IngestSettings
 type Sessions = async_sessionmaker[AsyncSession]
 
 # The name ingest's answer consumer subscribes under (its Kafka group, unprefixed).
-ANSWER_CONSUMER = "ingest.on_import_row_processed"
+ANSWER_CONSUMER = "ingest.on_import_rows_processed"
 
 # Quick enough for tests: progress every 0.1 s, an idle importer looks again every 0.2 s, and
 # small batches so that a few hundred rows already take several checkpoints.
@@ -79,23 +80,16 @@ def answer_to(
     code: str = "already-exists",
     field: str | None = "email",
     message: str = "An account with this email already exists.",
-) -> ImportRowProcessed:
-    """Auth's answer to ``row``: an account created, or a rejection."""
+) -> ImportRowsProcessed:
+    """Auth's answer to ``row`` alone: an account created, or a rejection."""
     if rejected:
-        return ImportRowProcessed(
-            import_id=row.import_id,
-            row_number=row.row_number,
-            outcome="rejected",
-            code=code,
-            field=field,
-            message=message,
+        outcome = ImportRowOutcome(
+            row_number=row.row_number, outcome="rejected", code=code, field=field, message=message
         )
-    return ImportRowProcessed(
-        import_id=row.import_id,
-        row_number=row.row_number,
-        outcome="created",
-        account_id=uuid.uuid5(row.import_id, str(row.row_number)),
-    )
+    else:
+        account_id = uuid.uuid5(row.import_id, str(row.row_number))
+        outcome = ImportRowOutcome(row_number=row.row_number, outcome="created", account_id=account_id)
+    return ImportRowsProcessed(import_id=row.import_id, rows=[outcome])
 
 
 @dataclass
@@ -277,7 +271,7 @@ class IngestApp:
         assert len(numbers) == len(set(numbers)), f"a row was sent twice: {numbers}"
         return rows
 
-    async def publish(self, *answers: ImportRowProcessed) -> None:
+    async def publish(self, *answers: ImportRowsProcessed) -> None:
         """Publish ``answers`` as auth would (a fresh event id each), in order."""
         await self.publish_envelopes(*(encode_envelope(to_envelope(a, source="auth")) for a in answers))
 
@@ -286,7 +280,7 @@ class IngestApp:
         if self._producer is None:
             self._producer = create_producer(self.kafka, client_id="ingest-tests-auth")
             await self._producer.start()
-        topic = self.kafka.topic(ImportRowProcessed.TOPIC)
+        topic = self.kafka.topic(ImportRowsProcessed.TOPIC)
         futures = [
             await self._producer.send(topic, payload, key=decode_envelope(payload).key.encode())
             for payload in payloads
@@ -295,7 +289,7 @@ class IngestApp:
 
     async def wait_until_answers_consumed(self) -> None:
         """Wait until ingest's answer consumer committed every answer now on the topic."""
-        topic = self.kafka.topic(ImportRowProcessed.TOPIC)
+        topic = self.kafka.topic(ImportRowsProcessed.TOPIC)
         published = len(await read_topic(self.kafka, topic))
 
         async def consumed() -> bool:

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchyard.common.contracts import (
     EmailVerificationRequested,
-    ImportRowProcessed,
+    ImportRowsProcessed,
     ImportRowSubmitted,
     IntegrationEvent,
     InvitationIssued,
@@ -188,8 +188,9 @@ async def test_an_invited_account_gets_a_profile_with_the_rows_role(services: Se
 
     await services.deliver(row, source="ingest")
 
-    (answer,) = await services.published(ImportRowProcessed, lambda e: e.import_id == row.import_id)
-    assert (answer.outcome, answer.code) == ("created", None)
+    (answered,) = await services.published(ImportRowsProcessed, lambda e: e.import_id == row.import_id)
+    (answer,) = answered.rows
+    assert (answer.row_number, answer.outcome, answer.code) == (1, "created", None)
     account_id = answer.account_id
 
     async def profile_stored() -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import timedelta
 from uuid import UUID
@@ -17,7 +18,7 @@ from switchyard.auth.service_layer.context import AuthContext
 from switchyard.auth.service_layer.passwords import check_new_password, set_password
 from switchyard.auth.service_layer.registration import record_registration
 from switchyard.auth.service_layer.unit_of_work import AuthUnitOfWork
-from switchyard.common.contracts import ImportRowProcessed, InvitationIssued
+from switchyard.common.contracts import ImportRowOutcome, ImportRowsProcessed, InvitationIssued
 
 _ROW_NAMESPACE = uuid.UUID("6f1d3c52-7a0e-4c1b-9a57-3b8f0f3e2d10")
 
@@ -29,11 +30,11 @@ def account_id_for_row(import_id: UUID, row_number: int) -> UUID:
 
 async def invite_accounts(
     commands: Sequence[InviteAccount], ctx: AuthContext, uow: AuthUnitOfWork
-) -> list[ImportRowProcessed]:
+) -> list[ImportRowOutcome]:
     """Create the invited accounts or reject their rows, with one insert for the whole batch.
 
     Rows are taken in order: of two rows naming the same email or username, the first gets the
-    account. The outcome of every row is an event either way.
+    account. Every row's outcome is answered, in one ImportRowsProcessed per import of the batch.
     """
     checked = [_account_for(command, ctx) for command in commands]
     candidates = [account for account in checked if isinstance(account, Account)]
@@ -44,10 +45,10 @@ async def invite_accounts(
         emails=[a.email for a in unplaced],
         usernames=[a.username for a in unplaced],
     )
-    outcomes: list[ImportRowProcessed] = []
+    outcomes: list[ImportRowOutcome] = []
     invited: list[tuple[Account, UUID]] = []
     for command, account in zip(commands, checked, strict=True):
-        if isinstance(account, ImportRowProcessed):
+        if isinstance(account, ImportRowOutcome):
             outcomes.append(account)
         elif account.id in inserted:
             record_registration(uow, account)
@@ -57,12 +58,15 @@ async def invite_accounts(
         else:
             outcomes.append(_answer_for_existing(command, account, holders))
     await _issue_invitations(ctx, uow, invited)
-    for outcome in outcomes:
-        uow.add_event(outcome)
+    by_import: dict[UUID, list[ImportRowOutcome]] = defaultdict(list)
+    for command, outcome in zip(commands, outcomes, strict=True):
+        by_import[command.import_id].append(outcome)
+    for import_id, rows in by_import.items():
+        uow.add_event(ImportRowsProcessed(import_id=import_id, rows=rows))
     return outcomes
 
 
-def _account_for(command: InviteAccount, ctx: AuthContext) -> Account | ImportRowProcessed:
+def _account_for(command: InviteAccount, ctx: AuthContext) -> Account | ImportRowOutcome:
     try:
         email, username = normalize_email(command.email), normalize_username(command.username)
         full_name = normalize_full_name(command.full_name)
@@ -81,7 +85,7 @@ def _account_for(command: InviteAccount, ctx: AuthContext) -> Account | ImportRo
     )
 
 
-def _answer_for_existing(command: InviteAccount, account: Account, holders: Holders) -> ImportRowProcessed:
+def _answer_for_existing(command: InviteAccount, account: Account, holders: Holders) -> ImportRowOutcome:
     if account.id in holders.ids:
         # This row was applied before (sent again after a crash): same answer as then.
         return _created(command, account.id)
@@ -90,15 +94,12 @@ def _answer_for_existing(command: InviteAccount, account: Account, holders: Hold
     return _rejected(command, "already-exists", "username", "An account with this username already exists.")
 
 
-def _created(command: InviteAccount, account_id: UUID) -> ImportRowProcessed:
-    return ImportRowProcessed(
-        import_id=command.import_id, row_number=command.row_number, outcome="created", account_id=account_id
-    )
+def _created(command: InviteAccount, account_id: UUID) -> ImportRowOutcome:
+    return ImportRowOutcome(row_number=command.row_number, outcome="created", account_id=account_id)
 
 
-def _rejected(command: InviteAccount, code: str, field: str, message: str) -> ImportRowProcessed:
-    return ImportRowProcessed(
-        import_id=command.import_id,
+def _rejected(command: InviteAccount, code: str, field: str, message: str) -> ImportRowOutcome:
+    return ImportRowOutcome(
         row_number=command.row_number,
         outcome="rejected",
         code=code,

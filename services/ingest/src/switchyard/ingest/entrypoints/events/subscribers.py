@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from uuid import UUID
 
-from switchyard.common.contracts import Envelope, ImportRowProcessed, UserCreated, UserDeleted
+from switchyard.common.contracts import Envelope, ImportRowsProcessed, UserCreated, UserDeleted
 from switchyard.common.runtime import ServiceRuntime
 from switchyard.ingest.adapters.storage import UploadStorage
 from switchyard.ingest.domain.commands import ForgetUser, RecordOnboardedUser, RecordRowAnswers, RowAnswer
@@ -29,34 +30,34 @@ async def on_user_deleted(event: UserDeleted, _envelope: Envelope, uow: IngestUn
 
 
 def subscribe_all(runtime: ServiceRuntime, *, storage: UploadStorage, clock: Callable[[], datetime]) -> None:
-    async def on_import_rows_processed(
-        batch: Sequence[tuple[ImportRowProcessed, Envelope]], uow: IngestUnitOfWork
+    async def on_answer_batches(
+        batch: Sequence[tuple[ImportRowsProcessed, Envelope]], uow: IngestUnitOfWork
     ) -> None:
-        # Auth answers row by row; a batch of answers is counted with one statement per import.
-        by_import: dict[object, list[RowAnswer]] = defaultdict(list)
+        # Auth answers a batch of rows per event; a batch of such events is counted per import at once.
+        by_import: dict[UUID, list[RowAnswer]] = defaultdict(list)
         for event, _envelope in batch:
-            by_import[event.import_id].append(
+            by_import[event.import_id] += [
                 RowAnswer(
-                    row_number=event.row_number,
-                    created=event.outcome == "created",
-                    column=event.field,
-                    code=event.code,
-                    message=event.message,
+                    row_number=row.row_number,
+                    created=row.outcome == "created",
+                    column=row.field,
+                    code=row.code,
+                    message=row.message,
                 )
+                for row in event.rows
+            ]
+        for import_id, answers in by_import.items():
+            await record_row_answers(
+                RecordRowAnswers(import_id=import_id, answers=answers), uow, storage, clock
             )
-        for event, _envelope in batch:
-            answers = by_import.pop(event.import_id, None)
-            if answers is not None:
-                command = RecordRowAnswers(import_id=event.import_id, answers=answers)
-                await record_row_answers(command, uow, storage, clock)
 
-    async def on_import_row_processed(
-        event: ImportRowProcessed, envelope: Envelope, uow: IngestUnitOfWork
+    async def on_import_rows_processed(
+        event: ImportRowsProcessed, envelope: Envelope, uow: IngestUnitOfWork
     ) -> None:
-        await on_import_rows_processed([(event, envelope)], uow)
+        await on_answer_batches([(event, envelope)], uow)
 
     runtime.subscribe(UserCreated, on_user_created, IngestUnitOfWork, batch_handler=on_users_created)
     runtime.subscribe(UserDeleted, on_user_deleted, IngestUnitOfWork)
     runtime.subscribe(
-        ImportRowProcessed, on_import_row_processed, IngestUnitOfWork, batch_handler=on_import_rows_processed
+        ImportRowsProcessed, on_import_rows_processed, IngestUnitOfWork, batch_handler=on_answer_batches
     )
