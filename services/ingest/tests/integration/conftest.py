@@ -47,6 +47,7 @@ from switchyard.common.testing import (
     running_app,
     service_settings,
 )
+from switchyard.common.testing.problems import assert_problem, error_paths
 from switchyard.common.testing.waiting import wait_until
 from switchyard.ingest.adapters.orm import imports
 from switchyard.ingest.bootstrap import bootstrap
@@ -164,19 +165,8 @@ class IngestApp:
         tag = cls.unique()
         return [(f"p{i}.{tag}@example.com", f"p{i}_{tag}") for i in range(count)]
 
-    @staticmethod
-    def problem(response: httpx.Response, status: int) -> dict[str, Any]:
-        """Assert ``response`` is a problem document of ``status``; its body."""
-        assert response.status_code == status, response.text
-        assert response.headers["content-type"] == "application/problem+json", response.headers
-        body: dict[str, Any] = response.json()
-        assert body["status"] == status
-        return body
-
-    @classmethod
-    def error_paths(cls, response: httpx.Response) -> list[str]:
-        """The ``errors[].path`` of a 422 problem."""
-        return [error["path"] for error in cls.problem(response, 422)["errors"]]
+    problem = staticmethod(assert_problem)
+    error_paths = staticmethod(error_paths)
 
     def leftover_uploads(self) -> list[Path]:
         """Uploads being received or refused that were not cleaned up."""

@@ -35,6 +35,7 @@ from switchyard.common.testing import (
     running_app,
     service_settings,
 )
+from switchyard.common.testing.problems import assert_problem
 from switchyard.common.testing.services import free_port
 from switchyard.notifications.adapters.inbox import inbox_item
 from switchyard.notifications.adapters.live import InboxFeed
@@ -195,14 +196,7 @@ class NotificationsApi:
         user_id = uuid.uuid4()
         return user_id, self.bearer(user_id, roles=roles)
 
-    @staticmethod
-    def problem(response: httpx.Response, status: int) -> dict[str, Any]:
-        """Assert ``response`` is a problem document of ``status``; its body."""
-        assert response.status_code == status, response.text
-        assert response.headers["content-type"] == "application/problem+json", response.headers
-        body: dict[str, Any] = response.json()
-        assert body["status"] == status
-        return body
+    problem = staticmethod(assert_problem)
 
     def uow(self) -> NotificationsUnitOfWork:
         return NotificationsUnitOfWork(self.db)

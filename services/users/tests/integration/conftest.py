@@ -33,6 +33,7 @@ from switchyard.common.testing import (
     running_app,
     service_settings,
 )
+from switchyard.common.testing.problems import assert_problem, error_paths
 from switchyard.common.testing.waiting import wait_until
 from switchyard.users.adapters.orm import profiles
 from switchyard.users.bootstrap import bootstrap
@@ -77,19 +78,8 @@ class UsersApp:
 
     new_row = staticmethod(new_profile)
 
-    @staticmethod
-    def problem(response: httpx.Response, status: int) -> dict[str, Any]:
-        """Assert ``response`` is a problem document of ``status``; its body."""
-        assert response.status_code == status, response.text
-        assert response.headers["content-type"] == "application/problem+json", response.headers
-        body: dict[str, Any] = response.json()
-        assert body["status"] == status
-        return body
-
-    @classmethod
-    def error_paths(cls, response: httpx.Response) -> list[str]:
-        """The ``errors[].path`` of a 422 problem."""
-        return [error["path"] for error in cls.problem(response, 422)["errors"]]
+    problem = staticmethod(assert_problem)
+    error_paths = staticmethod(error_paths)
 
     async def insert(self, rows: Iterable[Mapping[str, Any]]) -> None:
         """Insert profile rows in one statement (an executemany: 10,000 rows take well under a second)."""

@@ -27,31 +27,24 @@ class FingerprintSet:
 
     def __contains__(self, fingerprint: int) -> bool:
         value = fingerprint or 1
-        slots, mask = self._slots, self._mask
-        index = value & mask
-        while True:
-            found = slots[index]
-            if found == value:
-                return True
-            if found == 0:
-                return False
-            index = (index + 1) & mask
+        return self._slots[self._slot_of(value)] == value
 
     def add(self, fingerprint: int) -> None:
         value = fingerprint or 1
+        index = self._slot_of(value)
+        if self._slots[index] == 0:
+            self._slots[index] = value
+            self._count += 1
+            if 2 * self._count > len(self._slots):
+                self._grow()
+
+    def _slot_of(self, value: int) -> int:
+        """The slot holding ``value``, or the empty one where it would go."""
         slots, mask = self._slots, self._mask
         index = value & mask
-        while True:
-            found = slots[index]
-            if found == value:
-                return
-            if found == 0:
-                slots[index] = value
-                self._count += 1
-                if 2 * self._count > len(slots):
-                    self._grow()
-                return
+        while (found := slots[index]) != value and found != 0:
             index = (index + 1) & mask
+        return index
 
     def _grow(self) -> None:
         old = self._slots
