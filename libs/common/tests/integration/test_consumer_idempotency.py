@@ -180,3 +180,42 @@ async def test_transient_failures_are_retried_in_fresh_transactions(
 
 async def _true(value: bool) -> bool:
     return value
+
+
+async def test_a_record_with_a_header_that_is_not_utf8_is_applied_with_its_batch(
+    messaging_kafka: KafkaSettings,
+    uow_factory: UowFactory,
+    effects_table: Table,
+    consumer_name: str,
+    wait_until,
+):
+    """FastStream would refuse the whole batch over it, and the next commit would skip it unapplied."""
+    names: list[str] = []
+
+    async def on_user_created(event: UserCreated, envelope: Envelope, uow: SqlAlchemyUnitOfWork) -> None:
+        names.append(event.username)
+        await uow.session.execute(insert(effects_table).values(event_id=envelope.id, note=event.username))
+
+    events = [
+        UserCreated(user_id=uuid.uuid4(), email=f"{n}@example.com", username=n, role="user")
+        for n in ("before", "odd", "after")
+    ]
+    producer = create_producer(messaging_kafka, client_id="test-publisher")
+    await producer.start()
+    try:
+        for event in events:
+            headers = [("x-odd", b"\xff\xfe not utf-8")] if event.username == "odd" else []
+            await producer.send_and_wait(
+                messaging_kafka.topic(UserCreated.TOPIC), _payload(event), key=b"same-key", headers=headers
+            )
+    finally:
+        await producer.stop()
+    broker = await _run_consumer(messaging_kafka, uow_factory, on_user_created, consumer_name)
+    try:
+        await wait_until(lambda: _true(_consumed(consumer_name, "processed") == 3))
+    finally:
+        await broker.stop()
+
+    assert names == ["before", "odd", "after"]
+    assert await _effects(uow_factory, effects_table) == 3
+    assert await _committed(messaging_kafka, consumer_name) == 3

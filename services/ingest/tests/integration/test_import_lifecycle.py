@@ -269,8 +269,16 @@ async def test_the_error_download_is_csv_with_formula_leading_values_escaped(mod
 
 @pytest.mark.parametrize(
     "cursor",
-    ["garbage!", "W10", "WyJpbXBvcnRzIiwxLDJd", "WyJpbXBvcnQtZXJyb3JzIiwiYSIsImIiXQ"],
-    ids=["not-base64", "empty-list", "other-list", "not-numbers"],
+    [
+        "garbage!",
+        "W10",
+        "WyJpbXBvcnRzIiwxLDJd",
+        "WyJpbXBvcnQtZXJyb3JzIiwiYSIsImIiXQ",
+        "WyJpbXBvcnQtZXJyb3JzIixJbmZpbml0eSwxXQ",
+        "WyJpbXBvcnQtZXJyb3JzIiwxMDk5NTExNjI3Nzc2LDFd",
+        "WyJpbXBvcnQtZXJyb3JzIiwxLC01XQ",
+    ],
+    ids=["not-base64", "empty-list", "other-list", "not-numbers", "infinity", "beyond-int32", "negative"],
 )
 async def test_a_malformed_errors_cursor_is_422(module_ingest, cursor):
     app = module_ingest

@@ -292,6 +292,19 @@ async def test_force_makes_a_new_import_of_the_same_file(module_ingest):
     assert again.json()["id"] == forced["id"]
 
 
+async def test_a_file_whose_import_was_cancelled_can_be_uploaded_again_without_force(module_ingest):
+    app = module_ingest
+    content, _ = _file(app)
+    first = await app.start(content)
+    cancelled = await app.client.post(f"/{first['id']}/cancel", headers=app.admin())
+    assert cancelled.status_code == 200, cancelled.text
+
+    again = await app.upload(content)
+
+    assert again.status_code == 202, again.text
+    assert again.json()["id"] != first["id"]
+
+
 async def test_a_dry_run_and_a_real_import_of_one_file_are_different_imports(module_ingest):
     app = module_ingest
     content, _ = _file(app)

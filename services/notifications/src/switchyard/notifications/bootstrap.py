@@ -50,6 +50,7 @@ def build_sender(runtime: ServiceRuntime, settings: NotificationsSettings) -> De
         settings=settings,
         uow=lambda: NotificationsUnitOfWork(runtime.session_factory),
         smtp=SmtpSender(settings.smtp),
+        bulk_smtp=SmtpSender(settings.smtp),
         renderer=TemplateRenderer(default_locale=settings.sending.default_locale),
         dead_letter=dead_letter,
     )
@@ -76,7 +77,7 @@ def bootstrap(
         finally:
             stop.set()
             await task
-            await sender.smtp.close()
+            await sender.close()
             await feed.aclose()  # ends open streams, closes the pub/sub connection
 
     app = runtime.app(

@@ -13,7 +13,8 @@ Subscribers take batches (``getmany``): whatever Kafka has buffered, up to
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
@@ -89,10 +90,33 @@ def subscribe[E: IntegrationEvent, U: SqlAlchemyUnitOfWork](
         batch=True,
         max_records=kafka.consume_batch_size,
         batch_timeout_ms=_IDLE_POLL_MS,
+        parser=parse_tolerantly,
     )
     tracer = trace.get_tracer("switchyard.messaging", tracer_provider=tracer_provider)
     subscriber(_KafkaEntry(consumer, tracer).on_message)
     return consumer
+
+
+async def parse_tolerantly(
+    message: ConsumerRecord[bytes, bytes] | tuple[ConsumerRecord[bytes, bytes], ...],
+    parse: Callable[[Any], Awaitable[Any]],
+) -> Any:
+    """FastStream's parser, given records whose header values are valid UTF-8 text.
+
+    FastStream decodes header values strictly: one record with a null value or bytes that are
+    not UTF-8 would make it refuse the whole batch, and with manual commits the next batch's
+    commit would then pass over it unapplied. Such values become text (U+FFFD where bytes were
+    not UTF-8, empty where null), so the record is processed (or dead-lettered) like any other.
+    """
+    if isinstance(message, tuple):
+        return await parse(tuple(_with_text_headers(record) for record in message))
+    return await parse(_with_text_headers(message))
+
+
+def _with_text_headers(record: ConsumerRecord[bytes, bytes]) -> ConsumerRecord[bytes, bytes]:
+    headers = [(name, value) for name, value in record.headers]
+    clean = [(name, (value or b"").decode(errors="replace").encode()) for name, value in headers]
+    return record if clean == headers else dataclasses.replace(record, headers=clean)
 
 
 class _KafkaEntry:

@@ -57,6 +57,8 @@ class ImportRepository:
             select(imports)
             .where(imports.c.content_sha256 == sha256, imports.c.dry_run == dry_run)
             .where(imports.c.created_at >= since)
+            # A failed or cancelled import is no reason to refuse the file again.
+            .where(imports.c.status.not_in([ImportStatus.FAILED.value, ImportStatus.CANCELLED.value]))
             .order_by(imports.c.created_at.desc())
             .limit(1)
         )

@@ -43,6 +43,10 @@ class Stopped(Exception):
     """The process is stopping: leave the import where its last checkpoint put it."""
 
 
+class LostImport(Exception):
+    """The import was deleted, or another importer moved its checkpoint: leave it, take the next."""
+
+
 @dataclass(slots=True)
 class Batch:
     valid: list[ValidRow] = field(default_factory=list)
@@ -150,6 +154,8 @@ class Importer:
             job = await self._prepare(import_id)
             if job is not None and job.status is ImportStatus.PROCESSING:
                 await self._send_rows(job, stop)
+        except LostImport as exc:
+            log.warning("import left to others", import_id=str(import_id), reason=str(exc))
         except (Stopped, asyncio.CancelledError):
             raise
         except Exception as exc:
@@ -193,6 +199,8 @@ class Importer:
             read_records(path), columns, resume_after=job.rows_read, expected_rows=job.total or 0
         )
         exhausted = job.file_done
+        # Where this importer left the checkpoint; the database must still say so when it moves it.
+        checkpoint = job.rows_read
         while not exhausted:
             batch = await asyncio.to_thread(reader.next_batch, self._settings.batch_rows)
             job = await self._wait_for_room(job, stop)
@@ -200,7 +208,8 @@ class Importer:
                 return  # cancelled: rows already sent finish, no more are sent
             if batch.valid and not job.dry_run:
                 await self._send(job, batch.valid, stop)
-            job = await self._checkpoint(job.id, batch)
+            job = await self._checkpoint(job.id, batch, expected=checkpoint)
+            checkpoint = job.rows_read
             exhausted = batch.exhausted
         if job.status.finished:
             log.info("import finished", import_id=str(job.id), status=job.status.value)
@@ -213,7 +222,7 @@ class Importer:
             async with self._uow() as uow:
                 fresh = await uow.imports.get(job.id)
             if fresh is None:
-                raise Stopped
+                raise LostImport("deleted")
             unanswered = fresh.rows_sent - fresh.created - fresh.rejected
             if fresh.dry_run or fresh.status is not ImportStatus.PROCESSING:
                 return fresh
@@ -231,11 +240,19 @@ class Importer:
             if await _first_of(stop, asyncio.Event(), within=_RETRY_S):
                 raise Stopped
 
-    async def _checkpoint(self, import_id: UUID, batch: Batch) -> ImportJob:
+    async def _checkpoint(self, import_id: UUID, batch: Batch, *, expected: int) -> ImportJob:
+        """Store the batch's errors and counts and move the checkpoint from ``expected`` past the batch.
+
+        A checkpoint found elsewhere means another importer holds this import (our lock's database
+        connection was cut): the batch is left to it, uncounted, as the rows it sent are the same
+        events as ours.
+        """
         async with self._uow() as uow:
             job = await uow.imports.get(import_id, for_update=True)
             if job is None:
-                raise Stopped
+                raise LostImport("deleted")
+            if job.rows_read != expected:
+                raise LostImport(f"checkpoint moved from {expected} to {job.rows_read} by another importer")
             await uow.imports.add_errors(job.id, batch.errors)
             job.rows_read = max(job.rows_read, batch.last_row)
             job.rows_sent += len(batch.valid)

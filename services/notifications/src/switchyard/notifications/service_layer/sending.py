@@ -24,7 +24,7 @@ from switchyard.common.messaging import RetryPolicy
 from switchyard.common.observability import declare_metric
 from switchyard.notifications.adapters.smtp import SendFailed, SmtpSender
 from switchyard.notifications.adapters.templates import TemplateRenderer
-from switchyard.notifications.domain.model import Delivery, now
+from switchyard.notifications.domain.model import BULK_PRIORITY, Delivery, now
 from switchyard.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from switchyard.notifications.settings import NotificationsSettings, SendingSettings
 
@@ -52,6 +52,19 @@ class DeliverySender:
     smtp: SmtpSender
     renderer: TemplateRenderer
     dead_letter: DeadLetter
+    # Connections of their own for bulk email, so a batch of invitations waiting for a free
+    # connection never stands in front of a reset link; None shares ``smtp``.
+    bulk_smtp: SmtpSender | None = None
+
+    def _smtp_for(self, delivery: Delivery) -> SmtpSender:
+        return (
+            self.bulk_smtp if self.bulk_smtp is not None and delivery.priority >= BULK_PRIORITY else self.smtp
+        )
+
+    async def close(self) -> None:
+        await self.smtp.close()
+        if self.bulk_smtp is not None:
+            await self.bulk_smtp.close()
 
     @property
     def _retry(self) -> RetryPolicy:
@@ -95,14 +108,15 @@ class DeliverySender:
             email = self.renderer.render(
                 delivery.template, delivery.locale, render_context(delivery.context, sending)
             )
-            message = self.smtp.message(
+            smtp = self._smtp_for(delivery)
+            message = smtp.message(
                 to=delivery.recipient,
                 subject=email.subject,
                 text=email.text,
                 html=email.html,
                 message_id=delivery.id.hex,
             )
-            await self.smtp.send(message)
+            await smtp.send(message)
         except SendFailed as exc:
             await self._failed(delivery, str(exc), permanent=exc.permanent)
             return

@@ -185,7 +185,10 @@ def _error_position(cursor: str | None) -> tuple[int, int] | None:
     if cursor is None:
         return None
     try:
-        row_number, error_id = decode_cursor(cursor, "import-errors")
-        return int(row_number), int(error_id)
-    except (ValueError, TypeError):
+        row_number, error_id = (int(value) for value in decode_cursor(cursor, "import-errors"))
+    except (ValueError, TypeError, OverflowError):
         raise InvalidCursor from None
+    # What the columns hold (integer, bigint): anything else was not made by this API.
+    if not (0 <= row_number < 2**31 and 0 <= error_id < 2**63):
+        raise InvalidCursor
+    return row_number, error_id
