@@ -211,6 +211,33 @@ async def test_rows_in_flight_are_capped_and_cancel_sends_no_more(start_ingest):
     assert _counts(await app.job(job["id"]))[:2] == ("cancelled", 100)
 
 
+async def test_an_import_whose_answers_stop_fails_saying_how_many_rows_are_unanswered(start_ingest):
+    app = await start_ingest(answer_timeout_s=1.0)
+    content = app.csv("email,username", *(f"{e},{u}" for e, u in app.people(5)))
+    job = await app.start(content)
+    await app.wait_until_read(job["id"])
+    sent = await app.submitted(job["id"])
+    # Auth answers three rows, and never the other two (dead-lettered on its side, say).
+    await app.publish(*(app.answer_to(row) for row in sent[:3]))
+
+    failed = await app.wait_for_status(job["id"], "failed")
+
+    assert (failed["succeeded"], failed["processed"], failed["total"]) == (3, 3, 5)
+    assert failed["error"].startswith("No answer from auth for 1 s: 2 of the 5 rows sent are unanswered")
+
+
+async def test_an_import_stuck_at_its_in_flight_cap_fails_when_answers_stop(start_ingest):
+    app = await start_ingest(batch_rows=10, max_rows_in_flight=10, answer_timeout_s=1.0)
+    job = await app.start(app.csv("email,username", *(f"{e},{u}" for e, u in app.people(50))))
+
+    failed = await app.wait_for_status(job["id"], "failed")
+    later = await app.start(app.csv("email,username", *(f"{e},{u}" for e, u in app.people(1))), dry_run=True)
+
+    assert failed["error"].startswith("No answer from auth for 1 s: 10 of the 10 rows sent are unanswered")
+    # The importer is free again for the imports behind it.
+    assert (await app.wait_for_status(later["id"], "completed"))["succeeded"] == 1
+
+
 # --- row errors: pages, cursor, download ------------------------------------------------------
 
 

@@ -32,6 +32,9 @@ class IngestSettings(msgspec.Struct, frozen=True, kw_only=True):
     # An idle worker looks for queued imports this often (uploads also wake it at once).
     idle_poll_s: Annotated[float, msgspec.Meta(gt=0)] = 2.0
     stream_heartbeat_s: Annotated[float, msgspec.Meta(gt=0)] = 15.0
+    # A read import with rows still unanswered and no answer for this long fails, saying how many
+    # (auth dead-lettered them, say); without it the import would wait for ever.
+    answer_timeout_s: Annotated[float, msgspec.Meta(gt=0)] = 1800.0
 
 
 def load_ingest_settings(environ: Mapping[str, str] | None = None) -> IngestSettings:

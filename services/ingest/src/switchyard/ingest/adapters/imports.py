@@ -82,6 +82,17 @@ class ImportRepository:
         )
         return list((await self._session.execute(statement)).scalars())
 
+    async def unanswered_since(self, moment: datetime) -> list[UUID]:
+        """Read imports still awaiting answers, none of which came after ``moment``."""
+        last_heard = func.coalesce(imports.c.answered_at, imports.c.started_at)
+        statement = select(imports.c.id).where(
+            imports.c.status == ImportStatus.PROCESSING.value,
+            imports.c.file_done.is_(True),
+            imports.c.dry_run.is_(False),
+            last_heard < moment,
+        )
+        return list((await self._session.execute(statement)).scalars())
+
     async def add_errors(self, import_id: UUID, errors: Sequence[RowError]) -> None:
         if errors:
             await self._session.execute(

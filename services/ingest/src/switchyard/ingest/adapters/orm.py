@@ -58,6 +58,7 @@ imports = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("started_at", DateTime(timezone=True), nullable=True),
     Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("answered_at", DateTime(timezone=True), nullable=True),
     # The same file again within the duplicate window finds its job through this.
     Index("ix_imports_content_sha256", "content_sha256", "created_at"),
     Index("ix_imports_created_at", "created_at"),

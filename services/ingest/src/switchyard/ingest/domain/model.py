@@ -61,6 +61,8 @@ class ImportJob:
     error: str | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    # When auth's last answer was counted: an import whose answers stop is failed after a while.
+    answered_at: datetime | None = None
 
     @property
     def processed(self) -> int:

@@ -43,5 +43,8 @@ async def record_row_answers(
                 )
             )
     await uow.imports.add_errors(job.id, errors)
-    complete_if_done(job, uow, storage, clock())
+    now = clock()
+    if stored:
+        job.answered_at = now
+    complete_if_done(job, uow, storage, now)
     await uow.imports.save(job)

@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 import structlog
@@ -124,6 +124,7 @@ class Importer:
                 )
                 worked = False
             if not worked:
+                await self._fail_unanswered()
                 await _first_of(stop, self.wake, within=self._settings.idle_poll_s)
 
     async def _import_one(self, stop: asyncio.Event) -> bool:
@@ -228,6 +229,14 @@ class Importer:
                 return fresh
             if unanswered < self._settings.max_rows_in_flight:
                 return fresh
+            last_heard = fresh.answered_at or fresh.started_at
+            now = self._clock()
+            if (
+                last_heard is not None
+                and (now - last_heard).total_seconds() > self._settings.answer_timeout_s
+            ):
+                await self._fail_if_still_unanswered(fresh.id, now)
+                raise LostImport("failed: answers stopped")
             await _first_of(stop, asyncio.Event(), within=0.1)
 
     async def _send(self, job: ImportJob, rows: list[ValidRow], stop: asyncio.Event) -> None:
@@ -265,6 +274,35 @@ class Importer:
             await uow.imports.save(job)
             await uow.commit()
         return job
+
+    async def _fail_unanswered(self) -> None:
+        """Fail read imports whose answers stopped coming (a row auth could not apply, say)."""
+        try:
+            now = self._clock()
+            async with self._uow() as uow:
+                silent = await uow.imports.unanswered_since(
+                    now - timedelta(seconds=self._settings.answer_timeout_s)
+                )
+            for import_id in silent:
+                await self._fail_if_still_unanswered(import_id, now)
+        except Exception as exc:
+            log.warning("checking for unanswered imports failed", error=repr(exc))
+
+    async def _fail_if_still_unanswered(self, import_id: UUID, now: datetime) -> None:
+        async with self._uow() as uow:
+            job = await uow.imports.get(import_id, for_update=True)
+            if job is None or job.status is not ImportStatus.PROCESSING or job.answered_all():
+                return
+            missing = job.rows_sent - job.created - job.rejected
+            error = (
+                f"No answer from auth for {self._settings.answer_timeout_s:.0f} s: {missing:,} of the "
+                f"{job.rows_sent:,} rows sent are unanswered (look in auth's dead-letter topic). "
+                "Upload the file again to import what is missing."
+            )
+            finish(job, ImportStatus.FAILED, uow, self._storage, now, error=error)
+            await uow.imports.save(job)
+            await uow.commit()
+        log.warning("import failed: answers stopped", import_id=str(import_id), unanswered=missing)
 
     async def _fail(self, import_id: UUID, error: str) -> None:
         async with self._uow() as uow:
