@@ -14,11 +14,16 @@ from switchyard.notifications.settings import SmtpSettings
 
 
 class SendFailed(Exception):
-    """The server did not take the message; ``permanent`` when retrying cannot help (a 5xx answer)."""
+    """The server did not take the message; ``permanent`` when retrying cannot help (a 5xx answer).
 
-    def __init__(self, reason: str, *, permanent: bool) -> None:
+    ``answered`` is False when no server answered at all (refused, dropped or timed-out
+    connection): then the next message would most likely fail the same way.
+    """
+
+    def __init__(self, reason: str, *, permanent: bool, answered: bool = True) -> None:
         super().__init__(reason)
         self.permanent = permanent
+        self.answered = answered
 
 
 class SmtpSender:
@@ -61,7 +66,7 @@ class SmtpSender:
             ) from None
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             client = None
-            raise SendFailed(repr(exc), permanent=False) from None
+            raise SendFailed(repr(exc), permanent=False, answered=False) from None
         finally:
             self._idle.put_nowait(client)
 

@@ -76,12 +76,17 @@ class DeliverySender:
 
         ``bulk`` picks a lane (None: both, interactive first).
         """
+        claimed, _reached = await self._round(bulk)
+        return claimed
+
+    async def _round(self, bulk: bool | None) -> tuple[int, int]:
+        """Claim and send a batch: (claimed, how many the server answered, either way)."""
         s = self.settings.sending
         async with self.uow() as uow:
             claimed = await uow.deliveries.claim_due(now(), limit=s.batch_size, claim_s=s.claim_s, bulk=bulk)
             await uow.commit()
-        await asyncio.gather(*(self._send(delivery) for delivery in claimed))
-        return len(claimed)
+        reached = await asyncio.gather(*(self._send(delivery) for delivery in claimed))
+        return len(claimed), sum(reached)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Until ``stop``: send what is due, in two lanes.
@@ -94,15 +99,23 @@ class DeliverySender:
     async def _run_lane(self, stop: asyncio.Event, *, bulk: bool) -> None:
         while not stop.is_set():
             try:
-                claimed = await self.send_due(bulk=bulk)
+                claimed, reached = await self._round(bulk)
             except Exception as exc:  # the database may be down: wait, never die
                 log.warning("delivery_round_failed", error=repr(exc), bulk=bulk)
-                claimed = 0
+                claimed = reached = 0
+            if claimed and not reached:
+                # The server answered none of them (down, or refusing connections): wait a retry
+                # delay before claiming more, instead of churning through the queue rescheduling
+                # every due email while consumers compete for the same database and CPU.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=self.settings.sending.retry_base_s)
+                continue
             if claimed == 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=self.settings.sending.idle_poll_s)
 
-    async def _send(self, delivery: Delivery) -> None:
+    async def _send(self, delivery: Delivery) -> bool:
+        """Send one delivery and record the outcome; False when the server could not be reached."""
         sending = self.settings.sending
         try:
             email = self.renderer.render(
@@ -119,14 +132,15 @@ class DeliverySender:
             await smtp.send(message)
         except SendFailed as exc:
             await self._failed(delivery, str(exc), permanent=exc.permanent)
-            return
+            return exc.permanent or exc.answered
         except Exception as exc:  # a template bug: retrying would fail the same way
             await self._failed(delivery, f"render: {exc!r}", permanent=True)
-            return
+            return True
         async with self.uow() as uow:
             await uow.deliveries.mark_sent(delivery.id, now())
             await uow.commit()
         SENT.labels(outcome="sent").inc()
+        return True
 
     async def _failed(self, delivery: Delivery, error: str, *, permanent: bool) -> None:
         out_of_attempts = delivery.attempts >= self.settings.sending.max_attempts
