@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,7 +10,7 @@ from litestar import Litestar
 from opentelemetry.sdk.trace import SpanProcessor
 
 from switchyard.common.contracts import ImportCompleted, ImportRowSubmitted
-from switchyard.common.runtime import ServiceSettings, build_runtime
+from switchyard.common.runtime import ServiceSettings, background_task, build_runtime
 from switchyard.ingest.adapters.row_sender import RowSender
 from switchyard.ingest.adapters.storage import UploadStorage
 from switchyard.ingest.entrypoints.events.subscribers import subscribe_all
@@ -51,21 +49,10 @@ def bootstrap(
         settings=ingest, uow=uow, engine=runtime.engine, storage=storage, sender=sender, clock=_now
     )
 
-    @asynccontextmanager
-    async def importing(_app: Litestar) -> AsyncIterator[None]:
-        stop = asyncio.Event()
-        task = asyncio.create_task(importer.run(stop), name="ingest-importer")
-        try:
-            yield
-        finally:
-            stop.set()
-            await task
-            await sender.close()
-
     return runtime.app(
         route_handlers=ROUTES,
         produces=[ImportRowSubmitted, ImportCompleted],
         dependencies=http_dependencies(uow, Imports(ingest, uow, storage, importer, _now)),
         problems=PROBLEMS,
-        lifespan=[importing],
+        lifespan=[background_task("ingest-importer", importer.run, after=[sender.close])],
     )

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
 import msgspec
@@ -12,7 +10,7 @@ from litestar import Litestar
 from opentelemetry.sdk.trace import SpanProcessor
 
 from switchyard.common.messaging import dead_letter_topic
-from switchyard.common.runtime import ServiceRuntime, ServiceSettings, build_runtime
+from switchyard.common.runtime import ServiceRuntime, ServiceSettings, background_task, build_runtime
 from switchyard.notifications.adapters.live import InboxFeed
 from switchyard.notifications.adapters.smtp import SmtpSender
 from switchyard.notifications.adapters.templates import TemplateRenderer
@@ -68,17 +66,8 @@ def bootstrap(
     subscribe_all(runtime, links=Links(notifications.sending.public_url), feed=feed)
     sender = build_sender(runtime, notifications)
 
-    @asynccontextmanager
-    async def sending(_app: Litestar) -> AsyncIterator[None]:
-        stop = asyncio.Event()
-        task = asyncio.create_task(sender.run(stop), name="notifications-sender")
-        try:
-            yield
-        finally:
-            stop.set()
-            await task
-            await sender.close()
-            await feed.aclose()  # ends open streams, closes the pub/sub connection
+    # After the sender: feed.aclose() ends open streams and closes the pub/sub connection.
+    sending = background_task("notifications-sender", sender.run, after=[sender.close, feed.aclose])
 
     app = runtime.app(
         route_handlers=ROUTES,

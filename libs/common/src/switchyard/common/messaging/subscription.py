@@ -114,9 +114,11 @@ async def parse_tolerantly(
 
 
 def _with_text_headers(record: ConsumerRecord[bytes, bytes]) -> ConsumerRecord[bytes, bytes]:
-    headers = [(name, value) for name, value in record.headers]
-    clean = [(name, (value or b"").decode(errors="replace").encode()) for name, value in headers]
-    return record if clean == headers else dataclasses.replace(record, headers=clean)
+    # Every record of every batch comes through here: ASCII values (all ours) are left as they are.
+    if all(value is not None and value.isascii() for _name, value in record.headers):
+        return record
+    clean = [(name, (value or b"").decode(errors="replace").encode()) for name, value in record.headers]
+    return dataclasses.replace(record, headers=clean)
 
 
 class _KafkaEntry:

@@ -3,34 +3,33 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from switchyard.auth.domain.errors import InvalidInput
 from switchyard.common import identities
 from switchyard.common.identities import InvalidIdentity
 
 
-def normalize_email(raw: str) -> str:
-    """Trimmed and lower-cased, as stored and compared; raises InvalidInput when it is not an address."""
+def _by_auth_rules[T](rule: Callable[[T], T], raw: T) -> T:
     try:
-        return identities.normalize_email(raw)
+        return rule(raw)
     except InvalidIdentity as exc:
         raise InvalidInput(exc.field, str(exc)) from None
+
+
+def normalize_email(raw: str) -> str:
+    """Trimmed and lower-cased, as stored and compared; raises InvalidInput when it is not an address."""
+    return _by_auth_rules(identities.normalize_email, raw)
 
 
 def normalize_username(raw: str) -> str:
     """Trimmed and lower-cased; 3-32 characters of a-z, 0-9, '_', '.', '-'."""
-    try:
-        return identities.normalize_username(raw)
-    except InvalidIdentity as exc:
-        raise InvalidInput(exc.field, str(exc)) from None
+    return _by_auth_rules(identities.normalize_username, raw)
 
 
 def normalize_full_name(raw: str | None) -> str | None:
     """Trimmed, None when blank; raises InvalidInput when it holds control characters."""
-    try:
-        return identities.normalize_full_name(raw)
-    except InvalidIdentity as exc:
-        raise InvalidInput(exc.field, str(exc)) from None
+    return _by_auth_rules(identities.normalize_full_name, raw)
 
 
 def admin_username(email: str) -> str:

@@ -77,7 +77,7 @@ def check_row(row_number: int, cells: Sequence[str], columns: Columns) -> ValidR
             return RowError(
                 row_number, None, "cell-too-long", f"A cell is longer than {MAX_CELL_CHARS} characters."
             )
-        if not cell.isascii() and not _encodable(cell):
+        if not is_utf8_text(cell):
             return RowError(row_number, None, "invalid-encoding", "The row is not valid UTF-8.")
     try:
         email = _required(cells[columns.email], "email")
@@ -111,8 +111,11 @@ def _optional(cells: Sequence[str], index: int | None) -> str | None:
     return None if index is None else cells[index]
 
 
-def _encodable(cell: str) -> bool:
-    # Bytes that were not UTF-8 were read as lone surrogates, which cannot be encoded back.
+def is_utf8_text(cell: str) -> bool:
+    """False when the cell holds bytes that were not UTF-8 (read as lone surrogates, which cannot
+    be encoded back)."""
+    if cell.isascii():
+        return True
     try:
         cell.encode()
     except UnicodeEncodeError:

@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterator
 
 from switchyard.ingest.domain.columns import HeaderRejected
+from switchyard.ingest.domain.rows import is_utf8_text
 
 CSV_CONTENT_TYPES = frozenset(
     {
@@ -62,7 +63,7 @@ def read_header(head: bytes) -> tuple[list[str], bool]:
     except csv.Error as exc:
         message = f"The header cannot be read: {exc}."
         raise HeaderRejected(message, [{"path": "header", "message": message}]) from None
-    if any(not cell.isascii() and not _decodes(cell) for cell in header):
+    if not all(is_utf8_text(cell) for cell in header):
         message = "The header is not valid UTF-8; save the file as CSV (UTF-8)."
         raise HeaderRejected(message, [{"path": "header", "message": message}])
     return header, _has_rows(reader)
@@ -74,11 +75,3 @@ def _has_rows(reader: Iterator[list[str]]) -> bool:
     except csv.Error:
         # Something follows the header, if broken: its row error will say what.
         return True
-
-
-def _decodes(cell: str) -> bool:
-    try:
-        cell.encode()
-    except UnicodeEncodeError:
-        return False
-    return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import socket
 import ssl
 from email.message import EmailMessage
@@ -26,13 +27,19 @@ class SendFailed(Exception):
         self.answered = answered
 
 
+@functools.cache
+def _local_hostname() -> str:
+    return socket.getfqdn()
+
+
 class SmtpSender:
     """A small pool of open SMTP connections, each reconnected when it breaks."""
 
     def __init__(self, settings: SmtpSettings) -> None:
         self.settings = settings
-        # Resolved once: left unset, aiosmtplib calls the blocking socket.getfqdn() on every connect.
-        self._local_hostname = socket.getfqdn()
+        # Resolved once per process (the bulk lane has a sender of its own): left unset, aiosmtplib
+        # calls the blocking socket.getfqdn() on every connect.
+        self._local_hostname = _local_hostname()
         self._idle: asyncio.Queue[aiosmtplib.SMTP | None] = asyncio.Queue()
         for _ in range(settings.connections):
             self._idle.put_nowait(None)

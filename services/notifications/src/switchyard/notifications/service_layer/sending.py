@@ -107,12 +107,13 @@ class DeliverySender:
                 # The server answered none of them (down, or refusing connections): wait a retry
                 # delay before claiming more, instead of churning through the queue rescheduling
                 # every due email while consumers compete for the same database and CPU.
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=self.settings.sending.retry_base_s)
+                pause = self.settings.sending.retry_base_s
+            elif claimed == 0:
+                pause = self.settings.sending.idle_poll_s
+            else:
                 continue
-            if claimed == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=self.settings.sending.idle_poll_s)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=pause)
 
     async def _send(self, delivery: Delivery) -> bool:
         """Send one delivery and record the outcome; False when the server could not be reached."""
