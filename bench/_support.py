@@ -112,6 +112,21 @@ def process_cpu_seconds(pids: list[int]) -> float:
     return sum(cpu_seconds(_PROC / str(pid) / "stat") for pid in pids)
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds of ``pid``, its live children, and its children that exited (cutime + cstime):
+    a PostgreSQL postmaster's figure covers every backend, including closed ones."""
+    fields = (_PROC / str(pid) / "stat").read_text().rpartition(")")[2].split()
+    own = sum(int(value) for value in fields[11:15]) / _TICKS
+    return own + sum(_alive_cpu_seconds(child) for child in children(pid))
+
+
+def _alive_cpu_seconds(pid: int) -> float:
+    try:
+        return cpu_seconds(_PROC / str(pid) / "stat")
+    except OSError:
+        return 0.0  # exited meanwhile; its time is now in the parent's cutime
+
+
 def rss_bytes(pid: int) -> int:
     """Resident set size now (the second field of /proc/<pid>/statm)."""
     return int((_PROC / str(pid) / "statm").read_text().split()[1]) * _PAGE

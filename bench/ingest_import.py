@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import json
 import sys
 import tempfile
 import time
@@ -59,7 +60,8 @@ from switchyard.ingest.service_layer.importing import RowReader
 from switchyard.users.adapters.orm import profiles
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root, for bench._support
-from bench._support import infrastructure, rss_bytes
+from bench._support import infrastructure, process_cpu_seconds, rss_bytes, tree_cpu_seconds
+from switchyard.common.testing.infrastructure import local_stack_dir
 
 ADMIN_EMAIL, ADMIN_PASSWORD = "bench-admin@example.com", "sturdy walrus naps beside a warm kettle"
 MIB = 1024 * 1024
@@ -75,6 +77,22 @@ class Platform:
     databases: DatabaseFactory
     urls: dict[str, str]
     peak_rss: dict[str, int] = field(default_factory=dict)
+    cpu_used: dict[str, float] = field(default_factory=dict)
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU seconds so far of each service, and of the local stack's PostgreSQL and Kafka (all their
+        processes) when the bench runs against it."""
+        used = {
+            name: process_cpu_seconds([process.process.pid])
+            for name, process in (("ingest", self.ingest), ("auth", self.auth), ("users", self.users))
+        }
+        run = local_stack_dir() / "run"
+        for name, pid_file in (("postgres", "postgres.pid"), ("kafka", "kafka.pid")):
+            try:
+                used[name] = tree_cpu_seconds(json.loads((run / pid_file).read_text())["pid"])
+            except (OSError, ValueError, KeyError):
+                continue  # not the local stack's servers: not measured
+        return used
 
 
 @asynccontextmanager
@@ -175,6 +193,7 @@ async def import_end_to_end(running: Platform, path: Path, good: int) -> tuple[f
         bearer = {"authorization": f"Bearer {token.raise_for_status().json()['access_token']}"}
         stop = asyncio.Event()
         sampler = asyncio.create_task(sample_rss(running, stop))
+        cpu_before = running.cpu_seconds()
         started = time.perf_counter()
         with path.open("rb") as file:
             response = await client.post(
@@ -197,6 +216,8 @@ async def import_end_to_end(running: Platform, path: Path, good: int) -> tuple[f
         finally:
             await counter.close()
         elapsed = time.perf_counter() - started
+        cpu_after = running.cpu_seconds()
+        running.cpu_used = {name: cpu_after[name] - cpu_before[name] for name in cpu_after}
         job = (await client.get(f"{running.ingest.base_url}/{import_id}", headers=bearer)).json()
         while job["status"] != "completed":
             await asyncio.sleep(0.25)
@@ -242,6 +263,14 @@ async def main(rows: int, bad_share: float, batch_rows: int) -> None:
             ), job
             print(
                 f"import: {job['status']}, {job['succeeded']:,} succeeded, {job['failed']:,} failed (exact)"
+            )
+            per_row = ", ".join(
+                f"{name} {used / rows * 1e6:.0f} us" for name, used in running.cpu_used.items()
+            )
+            total = sum(running.cpu_used.values())
+            print(
+                f"CPU per row: {per_row}; {total / rows * 1e6:.0f} us in all "
+                f"({total / elapsed:.2f} vCPU busy on average)"
             )
             peaks = ", ".join(f"{name} {peak / MIB:.0f} MiB" for name, peak in running.peak_rss.items())
             worst = max(running.peak_rss.values())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import msgspec
 from sqlalchemy import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -31,7 +32,14 @@ def create_engine(settings: DatabaseSettings) -> AsyncEngine:
         pool_recycle=settings.pool_recycle,
         pool_pre_ping=True,
         echo=settings.echo,
+        # JSON columns (the outbox's headers among them) through msgspec rather than the json module.
+        json_serializer=_json_text,
+        json_deserializer=msgspec.json.decode,
     )
+
+
+def _json_text(value: object) -> str:
+    return msgspec.json.encode(value).decode()
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

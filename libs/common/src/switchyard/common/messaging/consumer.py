@@ -187,5 +187,5 @@ class IdempotentConsumer[E: IntegrationEvent, U: SqlAlchemyUnitOfWork]:
         await self._dead_letters.publish(record, error)
         return Outcome.DEAD_LETTERED
 
-    def count(self, outcome: Outcome) -> None:
-        EVENTS_CONSUMED.labels(service=self.service, consumer=self.name, outcome=outcome.value).inc()
+    def count(self, outcome: Outcome, times: int = 1) -> None:
+        EVENTS_CONSUMED.labels(service=self.service, consumer=self.name, outcome=outcome.value).inc(times)

@@ -79,6 +79,9 @@ class OutboxConnection:
         return int(count)
 
 
+_HEADERS = msgspec.json.Decoder(dict[str, str])
+
+
 def _headers(raw: str | dict[str, str]) -> dict[str, str]:
     # asyncpg hands jsonb over as text unless a codec is registered.
-    return raw if isinstance(raw, dict) else msgspec.json.decode(raw, type=dict[str, str])
+    return raw if isinstance(raw, dict) else _HEADERS.decode(raw)

@@ -24,7 +24,7 @@ from switchyard.users.domain.commands import (
     UpdateMyProfile,
 )
 from switchyard.users.domain.errors import InvalidField, LastActiveAdmin, ProfileNotFound, StaleProfile
-from switchyard.users.domain.model import Profile
+from switchyard.users.domain.model import Profile, now
 from switchyard.users.service_layer.unit_of_work import UsersUnitOfWork
 
 log = structlog.get_logger(__name__)
@@ -37,6 +37,7 @@ async def create_profile(command: CreateProfile, uow: UsersUnitOfWork) -> None:
 
 async def create_profiles(commands: Sequence[CreateProfile], uow: UsersUnitOfWork) -> None:
     """:func:`create_profile` for many accounts with one insert (an import registers thousands)."""
+    stamp = now()
     new = [
         Profile(
             id=command.user_id,
@@ -45,6 +46,8 @@ async def create_profiles(commands: Sequence[CreateProfile], uow: UsersUnitOfWor
             full_name=command.full_name,
             email_verified=command.email_verified,
             role=command.role,
+            created_at=stamp,
+            updated_at=stamp,
         )
         for command in commands
     ]
