@@ -51,7 +51,7 @@ from bench._support import (
     rss_bytes,
 )
 from deploy.local import gateway
-from deploy.local.config import SERVICES
+from deploy.local.config import LOCAL_GATEWAY_SETTINGS, SERVICES
 
 HELLO = Path(__file__).with_name("_hello.py")
 # Route through the gateway, by the process behind it.
@@ -102,6 +102,8 @@ async def _gateway(directory: Path, upstreams: dict[str, ServiceProcess]) -> Asy
         listen=f"127.0.0.1:{port}",
         access_log=str(directory / "access.log"),
         upstreams={service: address.get(service, address["notifications"]) for service in SERVICES},
+        # The local stack's limits: the production defaults would answer this load with 429s.
+        settings=LOCAL_GATEWAY_SETTINGS,
     )
     main = gateway.write_config(directory, values=values, error_log=error_log, worker=None)
     gateway.check_config(main, error_log)

@@ -33,6 +33,20 @@ PASSTHROUGH_PREFIXES = ("OTEL_", "AUTH_", "NOTIFICATIONS_", "INGEST_")
 # SMTP_PORT is a stack port (the local mail sink listens on it) and is read like the other ports.
 PASSTHROUGH_NAMES = ("LOG_LEVEL", "SMTP_HOST")
 
+# The local gateway's settings over the production-like defaults of deploy/local/gateway.py
+# (docs/gateway.md). The limits are far above production's because the whole test suite goes
+# through this gateway from 127.0.0.1 (hundreds of sign-ins a minute, bulk imports, load runs);
+# the limits themselves are tested on private gateways with low ones. A variable of the same name
+# in the caller's environment wins, e.g. GATEWAY_CORS_ALLOWED_ORIGINS=http://localhost:5173 make up.
+LOCAL_GATEWAY_SETTINGS: dict[str, str] = {
+    "GATEWAY_ALLOWED_HOSTS": "localhost 127.0.0.1",
+    "GATEWAY_CORS_ALLOWED_ORIGINS": "",
+    "GATEWAY_API_RATE": "10000r/s",
+    "GATEWAY_API_BURST": "10000",
+    "GATEWAY_AUTH_RATE": "1000r/s",
+    "GATEWAY_AUTH_BURST": "1000",
+}
+
 HOST = "127.0.0.1"
 DEFAULT_ADMIN_EMAIL = "admin@switchyard.local"
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -108,6 +122,7 @@ class StackConfig:
     ports: Mapping[str, int]
     passthrough: Mapping[str, str] = field(default_factory=dict)
     host: str = HOST
+    gateway_settings: Mapping[str, str] = field(default_factory=lambda: dict(LOCAL_GATEWAY_SETTINGS))
 
     def port(self, name: str) -> int:
         return self.ports[name]
@@ -181,4 +196,5 @@ def load_config(env: Mapping[str, str] | None = None) -> StackConfig:
         and k not in DEFAULT_PORTS
         and (k in PASSTHROUGH_NAMES or k.startswith(PASSTHROUGH_PREFIXES))
     }
-    return StackConfig(paths=paths, ports=ports, passthrough=passthrough)
+    gateway_settings = {name: env.get(name) or value for name, value in LOCAL_GATEWAY_SETTINGS.items()}
+    return StackConfig(paths=paths, ports=ports, passthrough=passthrough, gateway_settings=gateway_settings)

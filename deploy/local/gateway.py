@@ -16,10 +16,33 @@ from .config import SERVICES, StackConfig, StackError
 from .procs import ProcessSpec
 
 NAME = "gateway"
-TEMPLATE = Path(__file__).resolve().parents[1] / "nginx" / "gateway.conf.template"
+NGINX_DIR = Path(__file__).resolve().parents[1] / "nginx"
+TEMPLATE = NGINX_DIR / "gateway.conf.template"
+# Files the gateway serves itself, copied next to the rendered configuration (GATEWAY_DOCS_DIR).
+STATIC_FILES = ("docs.html",)
 # envsubst semantics, braces only: ${NAME} with an upper-case name; nginx's $vars stay untouched.
 PLACEHOLDER = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
 TEMP_DIRS = ("body", "proxy", "fastcgi", "uwsgi", "scgi")
+
+# The production-like value of every setting of the template (docs/gateway.md explains each);
+# docker-compose.yml's gateway environment repeats them. The local stack replaces some
+# (config.LOCAL_GATEWAY_SETTINGS).
+DEFAULT_SETTINGS: dict[str, str] = {
+    "GATEWAY_ALLOWED_HOSTS": "localhost 127.0.0.1",
+    "GATEWAY_CORS_ALLOWED_ORIGINS": "",
+    "GATEWAY_CORS_MAX_AGE": "600",
+    "GATEWAY_API_RATE": "20r/s",
+    "GATEWAY_API_BURST": "40",
+    "GATEWAY_API_RETRY_AFTER": "1",
+    "GATEWAY_AUTH_RATE": "10r/m",
+    "GATEWAY_AUTH_BURST": "10",
+    "GATEWAY_AUTH_RETRY_AFTER": "6",
+    # No one: 0.0.0.0 is never the source of a connection.
+    "GATEWAY_REAL_IP_FROM": "0.0.0.0/32",
+    "GATEWAY_HSTS": "",
+    "GATEWAY_GZIP_MIN_LENGTH": "1024",
+    "GATEWAY_UPSTREAM_READ_TIMEOUT": "300s",
+}
 
 
 def nginx_binary() -> str:
@@ -36,8 +59,23 @@ def render_template(text: str, values: Mapping[str, str]) -> str:
     return PLACEHOLDER.sub(lambda match: values[match.group(1)], text)
 
 
-def template_values(*, listen: str, access_log: str, upstreams: Mapping[str, str]) -> dict[str, str]:
-    values = {"GATEWAY_LISTEN": listen, "GATEWAY_ACCESS_LOG": access_log}
+def template_values(
+    *,
+    listen: str,
+    access_log: str,
+    upstreams: Mapping[str, str],
+    settings: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Every placeholder's value: `settings` over the production-like DEFAULT_SETTINGS."""
+    unknown = sorted(set(settings or {}) - set(DEFAULT_SETTINGS))
+    if unknown:
+        raise StackError(f"unknown gateway settings: {', '.join(unknown)}")
+    values = {
+        **DEFAULT_SETTINGS,
+        **(settings or {}),
+        "GATEWAY_LISTEN": listen,
+        "GATEWAY_ACCESS_LOG": access_log,
+    }
     values.update({f"{service.upper()}_UPSTREAM": upstreams[service] for service in SERVICES})
     return values
 
@@ -78,10 +116,12 @@ def main_config(*, include: Path, prefix: Path, error_log: Path, worker: tuple[s
 def write_config(
     directory: Path, *, values: Mapping[str, str], error_log: Path, worker: tuple[str, str] | None
 ) -> Path:
-    """Write gateway.conf and nginx.conf into `directory`; returns the nginx.conf path."""
+    """Write gateway.conf, nginx.conf and the static files into `directory`; returns the nginx.conf path."""
     directory.mkdir(parents=True, exist_ok=True)
+    for name in STATIC_FILES:
+        shutil.copyfile(NGINX_DIR / name, directory / name)
     gateway = directory / "gateway.conf"
-    gateway.write_text(render_template(TEMPLATE.read_text(), values))
+    gateway.write_text(render_template(TEMPLATE.read_text(), {"GATEWAY_DOCS_DIR": str(directory), **values}))
     for name in TEMP_DIRS:
         temp = directory / "temp" / name
         temp.mkdir(parents=True, exist_ok=True)
@@ -108,13 +148,23 @@ def _paths(config: StackConfig) -> tuple[Path, Path]:
     return config.paths.config / "nginx", config.paths.logs / "gateway-error.log"
 
 
+def stack_values(
+    config: StackConfig, *, listen: str, access_log: str, upstreams: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The local stack's values: its services (unless `upstreams` replaces some) and gateway settings."""
+    addresses = {s: f"{config.host}:{config.service_port(s)}" for s in SERVICES}
+    addresses.update(upstreams or {})
+    return template_values(
+        listen=listen, access_log=access_log, upstreams=addresses, settings=config.gateway_settings
+    )
+
+
 def prepare(config: StackConfig) -> None:
     directory, error_log = _paths(config)
-    upstreams = {s: f"{config.host}:{config.service_port(s)}" for s in SERVICES}
-    values = template_values(
+    values = stack_values(
+        config,
         listen=f"{config.host}:{config.port('GATEWAY_PORT')}",
         access_log=str(config.paths.logs / "gateway-access.log"),
-        upstreams=upstreams,
     )
     main = write_config(directory, values=values, error_log=error_log, worker=_worker_user())
     check_config(main, error_log)

@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
+from deploy.local.gateway import DEFAULT_SETTINGS, STATIC_FILES
+
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE = REPO / "docker-compose.yml"
 SERVICES = ("auth", "users", "notifications", "ingest")
@@ -108,6 +110,21 @@ def test_gateway_renders_the_shared_template_and_substitutes_only_its_placeholde
     allowed = re.compile(env["NGINX_ENVSUBST_FILTER"])
     assert all(allowed.search(name) for name in placeholders)
     assert not any(allowed.search(name) for name in ("HOSTNAME", "PATH", "HOME", "NGINX_VERSION"))
+
+
+def test_gateway_settings_default_to_the_production_like_values_and_docs_are_mounted(compose):
+    gateway = compose["services"]["gateway"]
+    env = gateway["environment"]
+    defaults = {}
+    for name in DEFAULT_SETTINGS:
+        # "${NAME:-default}": overridable in .env, with the same default as deploy/local/gateway.py.
+        match = re.fullmatch(r"\$\{(\w+):-([^}]*)\}", str(env.get(name)))
+        assert match, f"{name}: {env.get(name)!r}"
+        assert match.group(1) == name
+        defaults[name] = match.group(2)
+    assert defaults == DEFAULT_SETTINGS
+    docs_dir = env["GATEWAY_DOCS_DIR"]
+    assert all(f"./deploy/nginx/{name}:{docs_dir}/{name}:ro" in gateway["volumes"] for name in STATIC_FILES)
 
 
 def test_services_trust_forwarded_addresses_from_the_gateway_alone(compose):
