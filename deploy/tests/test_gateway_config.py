@@ -28,6 +28,7 @@ from deploy.tests.gateway_nginx import (
     free_port,
     private_gateway,
 )
+from switchyard.common.http.app import GATEWAY_PREFIXES
 
 STRICT_ROUTES = ("token", "register", "password/forgot", "token/")
 ALLOWED_ORIGINS = "https://app.example http://localhost:5173"
@@ -584,3 +585,14 @@ def test_docs_page_links_each_services_openapi_and_asyncapi(gateway_url):
         assert f"/api/v1/{route}/schema/openapi.json" in links
         assert f"/api/v1/{route}/asyncapi.json" in links
     assert_security_headers(response, csp=policy)
+
+
+def test_each_service_is_mounted_where_its_openapi_document_says() -> None:
+    template = gateway.TEMPLATE.read_text()
+    mounted = {
+        service: prefix
+        for prefix, service in re.findall(
+            r"location (/api/v1/[a-z]+)/ \{[^}]*?proxy_pass http://switchyard_([a-z]+)/;", template
+        )
+    }
+    assert mounted == dict(GATEWAY_PREFIXES)

@@ -33,6 +33,7 @@ from switchyard.common.http import (
     maps_to,
     redis_check,
 )
+from switchyard.common.http.app import GATEWAY_PREFIXES
 from switchyard.common.observability import configure_logging
 
 pytestmark = pytest.mark.integration
@@ -375,6 +376,17 @@ async def test_openapi_schema_names_the_service(client: AsyncTestClient[Litestar
     assert document["info"] == {"title": "testsvc", "version": "9.9.9"}
     assert "/users" in document["paths"]
     assert "/health/ready" in document["paths"]
+    assert document["servers"] == [{"url": "/", "description": "through the gateway"}]
+
+
+async def test_openapi_servers_are_the_gateway_prefix_of_the_service() -> None:
+    for service, prefix in GATEWAY_PREFIXES.items():
+        app = create_app(
+            service=service, version="1", settings=HttpSettings(), route_handlers=[], readiness_checks=[]
+        )
+        async with AsyncTestClient(app) as client:
+            document = (await client.get("/schema/openapi.json")).json()
+        assert document["servers"] == [{"url": prefix, "description": "through the gateway"}]
 
 
 async def test_log_lines_of_a_request_carry_request_and_trace_ids(client: AsyncTestClient[Litestar]) -> None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from litestar import Litestar
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Server
 from litestar.plugins.prometheus import PrometheusController
 
 from switchyard.common.http.auth.middleware import AuthenticationMiddleware, provide_principal
@@ -19,6 +20,14 @@ from switchyard.common.http.problems import ProblemMapper, problem_details_plugi
 from switchyard.common.http.request_context import RequestContextMiddleware
 from switchyard.common.http.settings import HttpSettings
 from switchyard.common.http.tracing import trace_requests
+
+# Where the gateway (deploy/nginx/gateway.conf.template) mounts each service.
+GATEWAY_PREFIXES: Mapping[str, str] = {
+    "auth": "/api/v1/auth",
+    "users": "/api/v1/users",
+    "notifications": "/api/v1/notifications",
+    "ingest": "/api/v1/imports",
+}
 
 if TYPE_CHECKING:
     from litestar.types import ControllerRouterHandler, Guard, Middleware
@@ -82,7 +91,14 @@ def create_app(
         on_startup=list(on_startup),
         on_shutdown=list(on_shutdown),
         plugins=[problem_details_plugin(problems)],
-        openapi_config=OpenAPIConfig(title=service, version=version, path="/schema"),
+        openapi_config=OpenAPIConfig(
+            title=service,
+            version=version,
+            path="/schema",
+            # Clients reach the service only through the gateway, under its public prefix, so the
+            # schema viewers' "try it" calls (and generated clients) use that path.
+            servers=[Server(url=GATEWAY_PREFIXES.get(service, "/"), description="through the gateway")],
+        ),
         # Litestar.from_config would skip this default, so it is always passed explicitly.
         request_max_body_size=settings.max_body_bytes,
         # Logging is configured once per process by configure_logging, not per app.
