@@ -1,4 +1,7 @@
-"""How every service process runs under uvicorn; light to import, so benchmark baselines use it too."""
+"""How every service process runs under uvicorn; light to import, so benchmark baselines use it too.
+
+The graceful-shutdown timeout comes from the service's settings (``SHUTDOWN_HTTP_TIMEOUT_S``).
+"""
 
 from __future__ import annotations
 
@@ -9,5 +12,4 @@ UVICORN_OPTIONS: dict[str, Any] = {
     "access_log": False,
     # Client addresses from X-Forwarded-For, trusted only from FORWARDED_ALLOW_IPS (default loopback).
     "proxy_headers": True,
-    "timeout_graceful_shutdown": 20,
 }

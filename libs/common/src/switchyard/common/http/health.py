@@ -1,4 +1,8 @@
-"""Liveness and readiness endpoints, and readiness checks for the usual dependencies."""
+"""Liveness and readiness endpoints, readiness checks for the usual dependencies, and draining.
+
+Once the process begins to shut down (:class:`Draining`), readiness answers 503 at once while every
+other route is still served, so load balancers stop sending traffic before the listener closes.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import structlog
-from litestar import Router, get
+from litestar import Litestar, Request, Router, get
 from litestar.response import Response
 from sqlalchemy import text
 
@@ -23,6 +27,8 @@ _log = structlog.get_logger(__name__)
 
 type Probe = Callable[[], Awaitable[object]]
 
+_DRAINING = "switchyard_draining"
+
 
 class DependencyDown(Exception):
     """A probe found its dependency unavailable without raising on its own."""
@@ -34,6 +40,27 @@ class ReadinessCheck:
 
     name: str
     probe: Probe
+
+
+class Draining:
+    """Set when the process begins to shut down; readiness fails from then on."""
+
+    __slots__ = ("active",)
+
+    def __init__(self) -> None:
+        self.active = False
+
+    def begin(self) -> None:
+        # One assignment: safe from a signal handler.
+        self.active = True
+
+
+def draining(app: Litestar) -> Draining:
+    """``app``'s draining flag (made on first use): the server begins it, ``/health/ready`` reads it."""
+    flag = app.state.get(_DRAINING)
+    if not isinstance(flag, Draining):
+        flag = app.state[_DRAINING] = Draining()
+    return flag
 
 
 def database_check(engine: AsyncEngine, *, name: str = "database") -> ReadinessCheck:
@@ -76,14 +103,17 @@ async def run_readiness_checks(checks: Sequence[ReadinessCheck], *, timeout_s: f
 
 
 def health_router(checks: Sequence[ReadinessCheck], *, timeout_s: float) -> Router:
-    """``GET /health/live`` (this process only) and ``GET /health/ready`` (its dependencies)."""
+    """``GET /health/live`` (this process only) and ``GET /health/ready`` (its dependencies; 503
+    "shutting down" as soon as the app is :func:`draining`)."""
 
     @get("/live", sync_to_thread=False, summary="Liveness: the process is serving")
     def live() -> dict[str, str]:
         return {"status": "live"}
 
     @get("/ready", summary="Readiness: every dependency answers")
-    async def ready() -> Response[dict[str, Any]]:
+    async def ready(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+        if draining(request.app).active:
+            raise ProblemError(503, "Not Ready", "shutting down")
         results = await run_readiness_checks(checks, timeout_s=timeout_s)
         down = sorted(name for name, state in results.items() if state != "up")
         if down:

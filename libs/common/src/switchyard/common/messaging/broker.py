@@ -51,8 +51,12 @@ def create_broker(
 
     Topics are never auto-created by the broker (they would get one partition); run
     ``python -m switchyard.common.messaging.topics`` or :func:`ensure_topics` instead.
-    On stop, handlers in flight get ``graceful_timeout`` seconds before being cancelled
-    (their event is then redelivered, as its offset was not committed).
+    On stop each subscriber reads no more, finishes the batch in hand (the handler commits its
+    offsets once its transaction committed) and leaves its group, so the partitions move to another
+    member at once rather than after the session timeout; a batch read but not yet handed over is
+    dropped uncommitted and delivered again to the next owner. A handler still busy after
+    ``graceful_timeout`` seconds is cancelled: its transaction rolls back, or, if it had committed,
+    the redelivered events find their processed-events records and change nothing.
     """
     return KafkaBroker(
         settings.servers,

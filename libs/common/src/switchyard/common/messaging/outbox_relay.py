@@ -5,6 +5,9 @@ several replicas; Kafka keeps that order per key because each key maps to one pa
 and the producer is idempotent. A row leaves the outbox (is deleted) only after Kafka
 acknowledged it and everything before it: while Kafka is down rows simply wait, and a
 retry may duplicate a record, never lose one (consumers deduplicate by event id).
+
+Stopping finishes the round in flight: what was sent is acknowledged and deleted, so a clean
+stop duplicates nothing; the rows not yet read wait for the next leader.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ _BACKLOG_REFRESH_SECONDS = 1.0
 # Under steady load, how often the relay drains and rescans for rows that committed late.
 _RESCAN_SECONDS = 2.0
 _PRODUCER_STOP_TIMEOUT = 5.0
+# SHUTDOWN_WORK_TIMEOUT_S's default; the runtime passes the setting.
+_STOP_TIMEOUT = 5.0
 
 
 class OutboxRelay:
@@ -45,6 +50,7 @@ class OutboxRelay:
         batch_size: int = 1000,
         poll_interval: float = 5.0,
         backoff: RetryPolicy = RELAY_BACKOFF,
+        stop_timeout: float = _STOP_TIMEOUT,
     ) -> None:
         self._database_url = database_url
         self._kafka = kafka
@@ -52,25 +58,43 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._poll_interval = poll_interval
         self._backoff = backoff
+        self._stop_timeout = stop_timeout
         self._failures = 0
         self._backlog_checked_at = float("-inf")
         self._scanned_from_start_at = 0.0
         self._ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+        # The leading connection's wake-up while a relay loop runs; None while waiting to lead,
+        # connecting or backing off, when nothing is in flight and stopping may cancel at once.
+        self._relaying: asyncio.Event | None = None
         self.relayed = 0
         # The producer in use while connected; exposed for inspection (tests, debugging).
         self.producer: AIOKafkaProducer | None = None
 
     async def start(self) -> None:
+        self._stopping.clear()
         self._task = asyncio.create_task(self.run(), name=f"{self._service}-outbox-relay")
 
     async def stop(self) -> None:
-        """Cancel the relay; rows in flight stay in the outbox and go again (deduplicated) later."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        """Finish the round in flight (rows sent are acknowledged and deleted), then stop.
+
+        A relay with nothing in flight stops at once. One still busy after ``stop_timeout`` (Kafka
+        gone mid-round) is cancelled: its unacknowledged rows stay and go again (deduplicated) later.
+        """
+        task, self._task = self._task, None
+        if task is None:
+            return
+        self._stopping.set()
+        if self._relaying is not None:
+            self._relaying.set()
+            await asyncio.wait({task}, timeout=self._stop_timeout)
+        if not task.done():
+            if self._relaying is not None:
+                log.warning("outbox relay still sending at stop; cancelled", service=self._service)
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
     async def __aenter__(self) -> OutboxRelay:
         await self.start()
@@ -86,11 +110,14 @@ class OutboxRelay:
         await self._ready.wait()
 
     async def run(self) -> None:
-        """Relay forever, reconnecting to the database after any failure."""
-        while True:
+        """Relay until stopped, reconnecting to the database after any failure."""
+        while not self._stopping.is_set():
             try:
                 await self._lead_and_relay()
             except Exception as exc:
+                if self._stopping.is_set():
+                    log.warning("outbox relay failed while stopping", error=repr(exc))
+                    return
                 # Unexpected (database gone, a bug): keep the traceback, then reconnect.
                 await self._pause("outbox relay failed; reconnecting", exc, traceback=True)
 
@@ -105,11 +132,15 @@ class OutboxRelay:
                 try:
                     self.producer = producer
                     self._ready.set()
+                    self._relaying = connection.wake
                     await self._relay_until_kafka_fails(connection, producer)
                 finally:
+                    self._relaying = None
                     self._ready.clear()
                     self.producer = None
                     await _stop_quietly(producer)
+                if self._stopping.is_set():
+                    return
                 await self._pause("kafka unavailable; outbox rows kept", None)
         finally:
             await connection.close()
@@ -133,13 +164,15 @@ class OutboxRelay:
         Batch k+1 is sent only once batch k is fully acknowledged, so a failure never lets a
         later row overtake an earlier one. Rows in flight are still in the table, hence the
         ``after`` cursor; once caught up, one scan from the start picks up rows whose
-        transaction committed after higher ids were read.
+        transaction committed after higher ids were read. Once stopping, no row is read: the
+        batch in flight is settled and the loop returns.
         """
         in_flight: SentBatch | None = None
         after = 0
         while True:
             connection.wake.clear()
-            rows = await connection.unsent(self._batch_size, after=after)
+            stopping = self._stopping.is_set()
+            rows = [] if stopping else await connection.unsent(self._batch_size, after=after)
             if in_flight is not None:
                 acknowledged = await in_flight.acknowledged()
                 if len(acknowledged) < len(in_flight.rows):
@@ -151,6 +184,8 @@ class OutboxRelay:
             in_flight = sending
             if in_flight is not None and not in_flight.complete:
                 await self._remove_relayed(connection, await in_flight.acknowledged())
+                return
+            if stopping:
                 return
             await self._report_backlog(connection, idle=not rows and not after)
             if rows and self._rescan_due(after):

@@ -1,15 +1,75 @@
-"""Running a service process: settings, composition root, uvicorn."""
+"""Running a service process: settings, composition root, uvicorn with a draining shutdown.
+
+On SIGTERM (or SIGINT) the process first turns not-ready and keeps serving for ``SHUTDOWN_DRAIN_S``,
+so load balancers take it out of rotation while nothing is refused; then uvicorn stops accepting,
+lets the requests in flight finish and runs the app's lifespan shutdown (docs/operations.md).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import sys
+import time
 from collections.abc import Callable
+from types import FrameType
 
+import structlog
 import uvicorn
 from litestar import Litestar
+from uvicorn.config import STARTUP_FAILURE
+from uvicorn.lifespan.on import LifespanOn
 
+from switchyard.common.http.health import Draining, draining
 from switchyard.common.runtime.settings import ServiceSettings, load_service_settings
 from switchyard.common.serving import UVICORN_OPTIONS
 from switchyard.common.settings import exit_on_settings_error
+
+log = structlog.get_logger()
+
+
+class DrainingServer(uvicorn.Server):
+    """uvicorn, not ready for ``drain_s`` seconds before its own graceful shutdown.
+
+    A second signal skips what is left of the drain and of the wait for requests, as a second
+    Ctrl+C does in plain uvicorn; the process then ends by that signal instead of exiting 0.
+    """
+
+    def __init__(self, config: uvicorn.Config, *, flag: Draining, drain_s: float) -> None:
+        super().__init__(config)
+        self._flag = flag
+        self._drain_s = drain_s
+        self._drain_until: float | None = None
+        self._signal: int | None = None
+        self._announced = False
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        # Runs as a signal handler: set flags only; on_tick logs and acts on them.
+        if self._drain_until is None:
+            self._signal = sig
+            self._drain_until = time.monotonic() + self._drain_s
+            self._flag.begin()
+            return
+        super().handle_exit(sig, frame)
+        self.force_exit = True
+
+    async def on_tick(self, counter: int) -> bool:
+        if self._drain_until is not None:
+            if not self._announced:
+                self._announced = True
+                name = signal.Signals(self._signal).name if self._signal else None
+                log.info("shutdown: draining", signal=name, drain_s=self._drain_s)
+            if time.monotonic() >= self._drain_until:
+                self.should_exit = True
+        return await super().on_tick(counter)
+
+
+class AnnouncedLifespan(LifespanOn):
+    """uvicorn's lifespan, saying when the app's shutdown begins: every request has finished by then."""
+
+    async def shutdown(self) -> None:
+        log.info("shutdown: http stopped")
+        await super().shutdown()
 
 
 def serve(service: str, bootstrap: Callable[[ServiceSettings], Litestar]) -> None:
@@ -17,4 +77,18 @@ def serve(service: str, bootstrap: Callable[[ServiceSettings], Litestar]) -> Non
     with exit_on_settings_error(f"switchyard-{service}"):
         settings = load_service_settings()
     app = bootstrap(settings)
-    uvicorn.run(app, host=settings.http.host, port=settings.http.port, **UVICORN_OPTIONS)
+    config = uvicorn.Config(
+        app,
+        host=settings.http.host,
+        port=settings.http.port,
+        timeout_graceful_shutdown=settings.shutdown.http_timeout_s,
+        **UVICORN_OPTIONS,
+    )
+    config.load()
+    config.lifespan_class = AnnouncedLifespan
+    server = DrainingServer(config, flag=draining(app), drain_s=settings.shutdown.drain_s)
+    # A forced exit re-raises SIGINT once uvicorn is done, as uvicorn.run would swallow it.
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
+    if not server.started:
+        sys.exit(STARTUP_FAILURE)

@@ -117,6 +117,11 @@ class ServiceRuntime:
 
     @asynccontextmanager
     async def _lifespan(self, _app: Litestar) -> AsyncIterator[None]:
+        """Entered first, so it ends last: after the requests and the services' own hooks.
+
+        Consumers finish their batch in hand (its offsets committed) and leave their groups, the
+        relay settles the batch it sent, then the connections close.
+        """
         await upgrade_to_head(self.engine, self.root)
         log.info("migrations applied", service=self.service)
         try:
@@ -125,9 +130,12 @@ class ServiceRuntime:
             yield
         finally:
             await self.broker.stop()
+            log.info("shutdown: consumers stopped", service=self.service)
             await self.relay.stop()
+            log.info("shutdown: outbox relay stopped", service=self.service, relayed=self.relay.relayed)
             await self.redis.aclose()
             await self.engine.dispose()
+            log.info("shutdown: connections closed", service=self.service)
 
 
 def create_redis(settings: RedisSettings) -> Redis:
@@ -159,8 +167,15 @@ def build_runtime(
         root=root,
         engine=engine,
         session_factory=create_session_factory(engine),
-        broker=create_broker(settings.kafka, service=service),
+        broker=create_broker(
+            settings.kafka, service=service, graceful_timeout=settings.shutdown.work_timeout_s
+        ),
         redis=redis,
-        relay=OutboxRelay(database_url=settings.database.url, kafka=settings.kafka, service=service),
+        relay=OutboxRelay(
+            database_url=settings.database.url,
+            kafka=settings.kafka,
+            service=service,
+            stop_timeout=settings.shutdown.work_timeout_s,
+        ),
         tracer_provider=tracer_provider,
     )

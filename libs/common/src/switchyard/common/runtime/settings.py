@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Annotated
 
 import msgspec
 
@@ -40,6 +41,25 @@ class JwtSettings(msgspec.Struct, frozen=True, kw_only=True):
     jwt_audience: str = "switchyard"
 
 
+class ShutdownSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """``SHUTDOWN_DRAIN_S``, ``SHUTDOWN_HTTP_TIMEOUT_S``, ``SHUTDOWN_WORK_TIMEOUT_S`` (docs/operations.md).
+
+    On SIGTERM readiness fails for ``drain_s`` while requests are still served, so load balancers
+    stop sending new ones; then requests in flight get ``http_timeout_s`` (uvicorn counts whole
+    seconds), and the background tasks, the consumers and the outbox relay ``work_timeout_s`` each
+    to finish what they hold before they are cancelled.
+    """
+
+    drain_s: Annotated[float, msgspec.Meta(ge=0)] = 5.0
+    http_timeout_s: Annotated[int, msgspec.Meta(ge=1)] = 10
+    work_timeout_s: Annotated[float, msgspec.Meta(gt=0)] = 5.0
+
+    @property
+    def worst_case_s(self) -> float:
+        """The longest a shutdown can take when every phase runs out its time (the three workers in turn)."""
+        return self.drain_s + self.http_timeout_s + 3 * self.work_timeout_s
+
+
 class ServiceSettings(msgspec.Struct, frozen=True, kw_only=True):
     database: DatabaseSettings
     kafka: KafkaSettings
@@ -48,6 +68,7 @@ class ServiceSettings(msgspec.Struct, frozen=True, kw_only=True):
     telemetry: TelemetrySettings
     log: LogSettings
     jwt: JwtSettings
+    shutdown: ShutdownSettings = msgspec.field(default_factory=ShutdownSettings)
 
 
 def load_service_settings(environ: Mapping[str, str] | None = None) -> ServiceSettings:
@@ -60,4 +81,5 @@ def load_service_settings(environ: Mapping[str, str] | None = None) -> ServiceSe
         telemetry=load_settings(TelemetrySettings, prefix="OTEL_", environ=environ),
         log=load_settings(LogSettings, prefix="LOG_", environ=environ),
         jwt=load_settings(JwtSettings, environ=environ),
+        shutdown=load_settings(ShutdownSettings, prefix="SHUTDOWN_", environ=environ),
     )

@@ -22,7 +22,7 @@ from switchyard.common.http import HttpSettings
 from switchyard.common.messaging import KafkaSettings
 from switchyard.common.observability import TelemetrySettings
 from switchyard.common.runtime import ServiceSettings
-from switchyard.common.runtime.settings import JwtSettings, LogSettings, RedisSettings
+from switchyard.common.runtime.settings import JwtSettings, LogSettings, RedisSettings, ShutdownSettings
 
 # Values that load as valid settings but reach nothing: what a settings-only check needs.
 _UNREACHABLE_ENVIRONMENT = {
@@ -34,7 +34,10 @@ _UNREACHABLE_ENVIRONMENT = {
 
 
 def service_settings(*, database_url: str, kafka: KafkaSettings, redis_url: str) -> ServiceSettings:
-    """Settings of a service under test: its own database, the test's Kafka prefix, no exporting."""
+    """Settings of a service under test: its own database, the test's Kafka prefix, no exporting.
+
+    No drain on SIGTERM: no load balancer watches a test's process (the shutdown tests set one).
+    """
     return ServiceSettings(
         database=DatabaseSettings(url=database_url, pool_size=3),
         kafka=kafka,
@@ -43,6 +46,7 @@ def service_settings(*, database_url: str, kafka: KafkaSettings, redis_url: str)
         telemetry=TelemetrySettings(deployment_environment="test"),
         log=LogSettings(level="INFO"),
         jwt=JwtSettings(),
+        shutdown=ShutdownSettings(drain_s=0.0),
     )
 
 
@@ -59,6 +63,9 @@ def service_environment(settings: ServiceSettings, *, port: int) -> dict[str, st
         "OTEL_DEPLOYMENT_ENVIRONMENT": settings.telemetry.deployment_environment,
         "JWT_ISSUER": settings.jwt.jwt_issuer,
         "JWT_AUDIENCE": settings.jwt.jwt_audience,
+        "SHUTDOWN_DRAIN_S": str(settings.shutdown.drain_s),
+        "SHUTDOWN_HTTP_TIMEOUT_S": str(settings.shutdown.http_timeout_s),
+        "SHUTDOWN_WORK_TIMEOUT_S": str(settings.shutdown.work_timeout_s),
         **({"JWKS_URL": settings.jwt.jwks_url} if settings.jwt.jwks_url else {}),
     }
 
@@ -110,16 +117,25 @@ class ServiceProcess:
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
-    async def stop(self, within: float = 25.0) -> int:
-        """SIGTERM, then SIGKILL after ``within`` seconds; the exit status."""
+    def terminate(self) -> None:
+        """SIGTERM, as Kubernetes sends when a pod is deleted; see :meth:`exit_status`."""
         if self.process.returncode is None:
             self.process.send_signal(signal.SIGTERM)
-            try:
-                async with asyncio.timeout(within):
-                    await self.process.wait()
-            except TimeoutError:
-                self.process.kill()
-                await self.process.wait()
+
+    async def exit_status(self, within: float) -> int | None:
+        """The exit status once the process has ended, or None if it still runs after ``within`` s."""
+        try:
+            async with asyncio.timeout(within):
+                return await self.process.wait()
+        except TimeoutError:
+            return None
+
+    async def stop(self, within: float = 25.0) -> int:
+        """SIGTERM, then SIGKILL after ``within`` seconds; the exit status."""
+        self.terminate()
+        if await self.exit_status(within) is None:
+            self.process.kill()
+            await self.process.wait()
         return int(self.process.returncode or 0)
 
 

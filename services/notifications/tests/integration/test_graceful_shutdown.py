@@ -1,0 +1,85 @@
+"""SIGTERM to ``python -m switchyard.notifications`` while people change their preferences and
+verification requests stream in: no request fails, no event is lost or applied twice, and every
+requested email reaches the SMTP server exactly once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import msgspec
+import pytest
+from sqlalchemy import func, select
+
+from switchyard.common.contracts import EmailVerificationRequested
+from switchyard.common.runtime.settings import JwtSettings
+from switchyard.common.testing import DatabaseFactory, JwksServer
+from switchyard.common.testing.shutdown import Load, ShutdownDrill, drill_settings
+from switchyard.common.testing.smtp import SmtpTestServer
+from switchyard.notifications.adapters.orm import deliveries
+
+pytestmark = pytest.mark.integration
+
+
+def _verification(n: int, run: str) -> EmailVerificationRequested:
+    name = f"v{run}n{n}"
+    return EmailVerificationRequested(
+        account_id=uuid.uuid4(),
+        email=f"{name}@example.com",
+        username=name,
+        token=uuid.uuid4().hex,
+        expires_at=datetime.now(UTC) + timedelta(days=2),
+        resent=False,
+    )
+
+
+async def test_sigterm_under_load_fails_no_request_and_sends_every_email_once(
+    make_service_settings,
+    make_database: DatabaseFactory,
+    jwks_server: JwksServer,
+    smtp_server: SmtpTestServer,
+    tmp_path: Path,
+) -> None:
+    settings = drill_settings(
+        msgspec.structs.replace(await make_service_settings(), jwt=JwtSettings(jwks_url=jwks_server.url))
+    )
+    run = uuid.uuid4().hex[:8]
+    callers = [uuid.uuid4() for _ in range(3)]
+    sessions = make_database.sessions(settings.database.url)
+
+    async def choose(client: httpx.AsyncClient, n: int) -> None:
+        opted_out = ["imports"] if n % 2 else []
+        bearer = jwks_server.bearer(callers[n % len(callers)])
+        await client.put("/preferences", json={"opted_out": opted_out}, headers=bearer)
+
+    def choose_slowly(client: httpx.AsyncClient) -> httpx.Request:
+        body = {"opted_out": ["imports"]}
+        return client.build_request("PUT", "/preferences", json=body, headers=jwks_server.bearer(callers[0]))
+
+    async def all_sent() -> bool:
+        async with sessions() as session:
+            unsent = select(func.count()).select_from(deliveries).where(deliveries.c.status != "sent")
+            return (await session.execute(unsent)).scalar_one() == 0
+
+    load = Load(
+        act=choose,
+        slow=choose_slowly,
+        event=lambda n: _verification(n, run),
+        consumer="notifications.on_email_verification_requested",
+        settled=all_sent,
+    )
+    # A delivery claimed by a sender that died unfinished would be sent again after the claim.
+    env = {"SMTP_HOST": smtp_server.host, "SMTP_PORT": str(smtp_server.port), "NOTIFICATIONS_CLAIM_S": "5"}
+    drill = ShutdownDrill("notifications", settings, sessions=sessions, logs=tmp_path, env=env)
+
+    outcome = await drill.run(load)
+
+    assert outcome.problems() == [], outcome.log_tail()
+    sent = Counter(recipient for message in smtp_server.messages for recipient in message.recipients)
+    expected = {f"v{run}n{n}@example.com" for n in range(len(outcome.published))}
+    assert set(sent) == expected
+    assert [recipient for recipient, times in sent.items() if times > 1] == []
