@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from .config import StackConfig, StackError
+from .k8s_tools import ensure_k8s_tools
 
 UV_VERSION = "0.13.9"
 KAFKA_POM = Path(__file__).resolve().parents[1] / "kafka" / "pom.xml"
@@ -180,4 +181,6 @@ def provision(config: StackConfig, *, venv_only: bool = False) -> None:
         return
     ensure_system_packages()
     ensure_kafka_jars(config)
-    say("provisioned: venv, system packages, Kafka jars")
+    # kustomize, the operators' CRDs and checkov, for the Kubernetes manifests' tests (deploy/k8s).
+    ensure_k8s_tools(config, uv, python)
+    say("provisioned: venv, system packages, Kafka jars, Kubernetes tools")
