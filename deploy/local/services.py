@@ -57,6 +57,9 @@ def service_env(config: StackConfig, creds: Credentials, service: str) -> dict[s
             "LOG_LEVEL": config.passthrough.get("LOG_LEVEL", "INFO"),
         }
     )
+    # Nothing load-balances in front of a laptop's services, so `make down` need not wait for a
+    # drain (docs/operations.md); the rest of the graceful shutdown still happens.
+    env.setdefault("SHUTDOWN_DRAIN_S", "0")
     # AUTH_* (the admin login among them) are auth's alone, NOTIFICATIONS_* notifications'; the
     # others never see them.
     for key in [k for k in env if k.startswith(tuple(OWN_PREFIXES.values()))]:
@@ -87,7 +90,8 @@ def spec(config: StackConfig, creds: Credentials, service: str) -> ProcessSpec:
         log=config.paths.log(service),
         env=service_env(config, creds, service),
         cwd=config.paths.repo,
-        stop_timeout=20,
+        # Above the worst-case graceful shutdown without a drain (docs/operations.md: 25 s).
+        stop_timeout=30,
     )
 
 

@@ -10,6 +10,8 @@ import pytest
 import yaml
 
 from deploy.local.gateway import DEFAULT_SETTINGS, STATIC_FILES
+from switchyard.common.runtime.settings import ShutdownSettings
+from switchyard.common.settings import load_settings
 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE = REPO / "docker-compose.yml"
@@ -147,3 +149,13 @@ def test_notifications_sends_to_mailpit_with_links_to_the_gateway(compose):
     assert compose["services"]["auth"]["environment"]["AUTH_PUBLIC_URL"].startswith(
         env["NOTIFICATIONS_PUBLIC_URL"]
     )
+
+
+def test_services_get_longer_to_stop_than_their_worst_case_graceful_shutdown(compose):
+    for name in SERVICES:
+        service = compose["services"][name]
+        env = {k: str(v) for k, v in service["environment"].items() if k.startswith("SHUTDOWN_")}
+        shutdown = load_settings(ShutdownSettings, prefix="SHUTDOWN_", environ=env)
+        grace = service["stop_grace_period"]
+        assert re.fullmatch(r"\d+s", grace), grace
+        assert int(grace[:-1]) > shutdown.worst_case_s, (name, grace, shutdown)

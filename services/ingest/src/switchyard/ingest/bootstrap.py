@@ -54,5 +54,12 @@ def bootstrap(
         produces=[ImportRowSubmitted, ImportCompleted],
         dependencies=http_dependencies(uow, Imports(ingest, uow, storage, importer, _now)),
         problems=PROBLEMS,
-        lifespan=[background_task("ingest-importer", importer.run, after=[sender.close])],
+        lifespan=[
+            background_task(
+                "ingest-importer",
+                importer.run,
+                after=[sender.close],
+                stop_within=settings.shutdown.work_timeout_s,
+            )
+        ],
     )

@@ -67,7 +67,12 @@ def bootstrap(
     sender = build_sender(runtime, notifications)
 
     # After the sender: feed.aclose() ends open streams and closes the pub/sub connection.
-    sending = background_task("notifications-sender", sender.run, after=[sender.close, feed.aclose])
+    sending = background_task(
+        "notifications-sender",
+        sender.run,
+        after=[sender.close, feed.aclose],
+        stop_within=settings.shutdown.work_timeout_s,
+    )
 
     app = runtime.app(
         route_handlers=ROUTES,
