@@ -5,6 +5,8 @@ requested email reaches the SMTP server exactly once.
 
 from __future__ import annotations
 
+import asyncio
+import signal
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -16,8 +18,8 @@ import pytest
 from sqlalchemy import func, select
 
 from switchyard.common.contracts import EmailVerificationRequested
-from switchyard.common.runtime.settings import JwtSettings
-from switchyard.common.testing import DatabaseFactory, JwksServer
+from switchyard.common.runtime.settings import JwtSettings, ShutdownSettings
+from switchyard.common.testing import DatabaseFactory, JwksServer, start_service_process
 from switchyard.common.testing.shutdown import Load, ShutdownDrill, drill_settings
 from switchyard.common.testing.smtp import SmtpTestServer
 from switchyard.notifications.adapters.orm import deliveries
@@ -83,3 +85,42 @@ async def test_sigterm_under_load_fails_no_request_and_sends_every_email_once(
     expected = {f"v{run}n{n}@example.com" for n in range(len(outcome.published))}
     assert set(sent) == expected
     assert [recipient for recipient, times in sent.items() if times > 1] == []
+
+
+async def test_an_open_inbox_stream_ends_when_the_drain_begins_not_when_the_http_wait_runs_out(
+    make_service_settings,
+    jwks_server: JwksServer,
+    smtp_server: SmtpTestServer,
+    tmp_path: Path,
+) -> None:
+    # A drain long enough to look at the process while it still serves: without the stream ending
+    # on its own, uvicorn would wait for it past the drain (up to SHUTDOWN_HTTP_TIMEOUT_S) and then
+    # cut it, and readiness would no longer answer by the time the stream closed.
+    settings = msgspec.structs.replace(
+        await make_service_settings(),
+        jwt=JwtSettings(jwks_url=jwks_server.url),
+        shutdown=ShutdownSettings(drain_s=5.0, http_timeout_s=10, work_timeout_s=5.0),
+    )
+    env = {"SMTP_HOST": smtp_server.host, "SMTP_PORT": str(smtp_server.port)}
+    service = await start_service_process("notifications", settings, log=tmp_path / "n.log", extra_env=env)
+    try:
+        async with httpx.AsyncClient(base_url=service.base_url, timeout=30) as client:
+            bearer = jwks_server.bearer(uuid.uuid4())
+            async with client.stream("GET", "/stream", headers=bearer) as stream:
+                assert stream.status_code == 200
+                lines = stream.aiter_lines()
+                assert (await anext(lines)).startswith(":")  # the first comment: subscribed
+                service.process.send_signal(signal.SIGTERM)
+                async for _line in lines:  # heartbeats, until the server ends the stream
+                    pass
+            ready = await client.get("/health/ready")
+            assert ready.status_code == 503
+            assert ready.json()["detail"] == "shutting down"
+        assert await asyncio.wait_for(service.process.wait(), timeout=60) == 0
+    finally:
+        if service.process.returncode is None:
+            service.process.kill()
+            await service.process.wait()
+    log = (tmp_path / "n.log").read_text()
+    assert "shutdown: draining" in log
+    assert "Cancel" not in log, log[-3000:]

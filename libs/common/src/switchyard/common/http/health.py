@@ -43,16 +43,31 @@ class ReadinessCheck:
 
 
 class Draining:
-    """Set when the process begins to shut down; readiness fails from then on."""
+    """Set when the process begins to shut down; readiness fails from then on, and open event
+    streams end (:func:`switchyard.common.http.streams.until_shutdown`)."""
 
-    __slots__ = ("active",)
+    __slots__ = ("_began", "active")
 
     def __init__(self) -> None:
         self.active = False
+        self._began: asyncio.Event | None = None
 
     def begin(self) -> None:
-        # One assignment: safe from a signal handler.
+        # One assignment: safe from a signal handler. The server calls `announce` from its loop.
         self.active = True
+
+    def announce(self) -> None:
+        """Wake the waiters of :meth:`wait`; called from the event loop once ``active`` is set."""
+        if self.active and self._began is not None:
+            self._began.set()
+
+    async def wait(self) -> None:
+        """Return once the process has begun to shut down."""
+        if self._began is None:
+            self._began = asyncio.Event()
+        if self.active:
+            return
+        await self._began.wait()
 
 
 def draining(app: Litestar) -> Draining:

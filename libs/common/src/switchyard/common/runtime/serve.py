@@ -59,6 +59,7 @@ class DrainingServer(uvicorn.Server):
                 self._announced = True
                 name = signal.Signals(self._signal).name if self._signal else None
                 log.info("shutdown: draining", signal=name, drain_s=self._drain_s)
+            self._flag.announce()
             if time.monotonic() >= self._drain_until:
                 self.should_exit = True
         return await super().on_tick(counter)

@@ -15,6 +15,7 @@ from litestar.response.sse import ServerSentEventMessage
 
 from switchyard.common.http import CurrentPrincipal, ProblemError, requires_roles
 from switchyard.common.http.cursors import InvalidCursor, decode_cursor, encode_cursor
+from switchyard.common.http.streams import until_shutdown
 from switchyard.ingest.adapters.multipart_upload import receive_upload
 from switchyard.ingest.adapters.storage import UploadTooLarge
 from switchyard.ingest.domain.model import ImportJob
@@ -142,7 +143,9 @@ class ImportController(Controller):
         "/{import_id:uuid}/events",
         summary="Progress as Server-Sent Events (event `progress`, data as GET /{id}); ends with the import",
     )
-    async def events(self, import_id: FromPath[UUID], uow: Uow, imports: ImportsContext) -> ServerSentEvent:
+    async def events(
+        self, request: Request[Any, Any, Any], import_id: FromPath[UUID], uow: Uow, imports: ImportsContext
+    ) -> ServerSentEvent:
         await jobs.get_import(import_id, uow)  # 404 before the stream starts
         updates = follow_import(
             import_id,
@@ -150,7 +153,8 @@ class ImportController(Controller):
             interval_s=imports.settings.progress_interval_s,
             heartbeat_s=imports.settings.stream_heartbeat_s,
         )
-        return ServerSentEvent(_messages(updates, imports))
+        # Ends when the process begins to shut down; the client reconnects to a replica still serving.
+        return ServerSentEvent(until_shutdown(request.app, _messages(updates, imports)))
 
 
 async def _messages(

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 import structlog
-from litestar import Controller, get
+from litestar import Controller, Request, get
 from litestar.params import HeaderParameter
 from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 
 from switchyard.common.http import CurrentPrincipal
+from switchyard.common.http.streams import until_shutdown
 from switchyard.notifications.domain.model import InboxItem
 from switchyard.notifications.entrypoints.http.dependencies import Caller, Feed, Stream, Uow
 from switchyard.notifications.entrypoints.http.schemas import InboxItemRead
@@ -60,6 +61,7 @@ class StreamController(Controller):
     )
     async def stream(
         self,
+        request: Request[Any, Any, Any],
         caller: Caller,
         principal: CurrentPrincipal,
         uow: Uow,
@@ -77,4 +79,5 @@ class StreamController(Controller):
         )
         # Subscribed before answering: Redis being down is a 503 here, not an empty 200 stream.
         first = await anext(events)
-        return ServerSentEvent(_messages(first, events, last_event_id))
+        # Ends when the process begins to shut down; the client resumes from a replica still serving.
+        return ServerSentEvent(until_shutdown(request.app, _messages(first, events, last_event_id)))
