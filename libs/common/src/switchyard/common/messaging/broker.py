@@ -29,11 +29,12 @@ def producer_options(settings: KafkaSettings) -> dict[str, Any]:
 
 
 def create_producer(settings: KafkaSettings, *, client_id: str) -> AIOKafkaProducer:
-    """An unstarted aiokafka producer with the durable options."""
+    """An unstarted aiokafka producer with the durable options and the cluster's security."""
     return AIOKafkaProducer(
         bootstrap_servers=settings.servers,
         client_id=client_id,
         **producer_options(settings),
+        **settings.client_options(),
     )
 
 
@@ -43,7 +44,7 @@ def create_broker(
     service: str,
     graceful_timeout: float = 15.0,
 ) -> KafkaBroker:
-    """The service's broker: durable producer, msgspec bodies.
+    """The service's broker: durable producer, msgspec bodies, the cluster's security (TLS, SASL).
 
     No FastStream telemetry middleware: it would start a new trace per consumed batch, so the
     subscribers make their own spans (see ``consumer_tracing``) and the relay carries trace
@@ -67,5 +68,6 @@ def create_broker(
         # instead of FastStream's own coloured console handler.
         logger=logging.getLogger("faststream"),
         serializer=MsgSpecSerializer(),
+        security=settings.security(),
         **producer_options(settings),
     )

@@ -3,7 +3,9 @@
     python -m switchyard.common.messaging.dead_letters list --service NAME
     python -m switchyard.common.messaging.dead_letters replay --service NAME --offset N [--partition P]
 
-Kafka is read from ``--bootstrap-servers`` or ``KAFKA_BOOTSTRAP_SERVERS``. A replay
+Kafka is read from ``--bootstrap-servers`` or ``KAFKA_BOOTSTRAP_SERVERS``, and how to reach it
+from the other ``KAFKA_*`` variables, as in a service (``KAFKA_SECURITY_PROTOCOL``,
+``KAFKA_SASL_*``, ``KAFKA_SSL_CAFILE``; see docs/operations.md). A replay
 republishes the original bytes, key and headers to the original topic; consumers that
 already processed the event skip it, the failed one gets another chance.
 """
@@ -19,10 +21,10 @@ from aiokafka import ConsumerRecord
 
 from switchyard.common.messaging import dead_letter_publisher as dl
 from switchyard.common.messaging.broker import create_producer
-from switchyard.common.messaging.settings import KafkaSettings
+from switchyard.common.messaging.settings import KafkaSettings, load_kafka_settings
 from switchyard.common.messaging.topic_reader import read_topic
 from switchyard.common.messaging.topics import dead_letter_topic
-from switchyard.common.settings import exit_on_settings_error, load_settings
+from switchyard.common.settings import exit_on_settings_error
 
 REPLAYED_FROM = "x-replayed-from"
 PROG = "python -m switchyard.common.messaging.dead_letters"
@@ -115,12 +117,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _settings(bootstrap_servers: str | None, prefix: str | None) -> KafkaSettings:
-    if bootstrap_servers:
-        settings = KafkaSettings(bootstrap_servers=bootstrap_servers)
-    else:
-        with exit_on_settings_error(PROG):
-            settings = load_settings(KafkaSettings, prefix="KAFKA_")
-    return settings if prefix is None else msgspec.structs.replace(settings, topic_prefix=prefix)
+    with exit_on_settings_error(PROG):
+        return load_kafka_settings(bootstrap_servers=bootstrap_servers, topic_prefix=prefix)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,9 @@ from switchyard.common.messaging.settings import KafkaSettings
 
 async def topic_partitions(settings: KafkaSettings, topic: str) -> list[TopicPartition]:
     """The partitions of ``topic``; raises ``LookupError`` if it does not exist."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.servers, client_id="switchyard-reader")
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=settings.servers, client_id="switchyard-reader", **settings.client_options()
+    )
     await admin.start()
     try:
         (description,) = await admin.describe_topics([topic])
@@ -29,7 +31,10 @@ async def read_topic(settings: KafkaSettings, topic: str) -> list[ConsumerRecord
     """Every record currently in ``topic`` (a full name), by partition then offset."""
     partitions = await topic_partitions(settings, topic)
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.servers, enable_auto_commit=False, auto_offset_reset="earliest"
+        bootstrap_servers=settings.servers,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        **settings.client_options(),
     )
     await consumer.start()
     try:

@@ -16,7 +16,8 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError, UnknownTopicOrPartitionError, for_code
 
 from switchyard.common.contracts import catalog_topics
-from switchyard.common.messaging.settings import KafkaSettings
+from switchyard.common.messaging.settings import KafkaSettings, load_kafka_settings
+from switchyard.common.settings import exit_on_settings_error
 
 SERVICES = ("auth", "users", "notifications", "ingest")
 PARTITIONS = 3
@@ -45,7 +46,9 @@ async def ensure_topics(
     replication_factor: int = 1,
 ) -> list[str]:
     """Create those of ``names`` that do not exist yet; returns the ones created."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.servers, client_id="switchyard-topics")
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=settings.servers, client_id="switchyard-topics", **settings.client_options()
+    )
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -86,7 +89,9 @@ def _ready(description: dict[str, Any]) -> bool:
 
 async def delete_topics(settings: KafkaSettings, names: Iterable[str]) -> None:
     """Delete ``names``, ignoring those that do not exist (tests clean up their prefixed topics)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.servers, client_id="switchyard-topics")
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=settings.servers, client_id="switchyard-topics", **settings.client_options()
+    )
     await admin.start()
     try:
         response = await admin.delete_topics(sorted(set(names)))
@@ -112,7 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--partitions", type=int, default=PARTITIONS)
     parser.add_argument("--replication-factor", type=int, default=1)
     args = parser.parse_args(argv)
-    settings = KafkaSettings(bootstrap_servers=args.bootstrap_servers, topic_prefix=args.prefix)
+    with exit_on_settings_error(parser.prog):
+        settings = load_kafka_settings(bootstrap_servers=args.bootstrap_servers, topic_prefix=args.prefix)
     names = all_topics(args.prefix)
     created = asyncio.run(
         ensure_topics(settings, names, partitions=args.partitions, replication_factor=args.replication_factor)

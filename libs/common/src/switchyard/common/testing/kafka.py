@@ -33,7 +33,9 @@ async def committed_offsets(kafka: KafkaSettings, consumer: str, topic: str) -> 
 
     ``consumer`` is the name given to ``subscribe``; its Kafka group carries the topic prefix.
     """
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.servers, client_id="switchyard-tests")
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=kafka.servers, client_id="switchyard-tests", **kafka.client_options()
+    )
     await admin.start()
     try:
         offsets = await admin.list_consumer_group_offsets(kafka.topic(consumer))

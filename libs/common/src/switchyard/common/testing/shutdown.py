@@ -282,7 +282,9 @@ class ShutdownDrill:
 
 async def group_members(kafka: KafkaSettings, consumer: str) -> int:
     """How many members consumer ``consumer``'s group has now (0 once every member left)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.servers, client_id="switchyard-drill")
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=kafka.servers, client_id="switchyard-drill", **kafka.client_options()
+    )
     await admin.start()
     try:
         (response,) = await admin.describe_consumer_groups([kafka.topic(consumer)])
