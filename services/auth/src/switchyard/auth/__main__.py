@@ -1,13 +1,16 @@
 """``python -m switchyard.auth``: the auth HTTP API, its consumers and its outbox relay.
 
-``python -m switchyard.auth rotate-signing-key`` rotates the access-token signing key instead.
+``python -m switchyard.auth rotate-signing-key`` rotates the access-token signing key instead;
+``python -m switchyard.auth migrate`` applies pending migrations and exits.
 """
 
 import sys
 
-from switchyard.auth.bootstrap import SERVICE, bootstrap
+from litestar import Litestar
+
+from switchyard.auth.bootstrap import SERVICE, SERVICE_ROOT, bootstrap
 from switchyard.auth.settings import load_auth_settings
-from switchyard.common.runtime import serve
+from switchyard.common.runtime import ServiceSettings, serve
 from switchyard.common.settings import exit_on_settings_error
 
 
@@ -17,9 +20,13 @@ def main() -> None:
 
         rotate_signing_key()
         return
+    serve(SERVICE, _bootstrap, root=SERVICE_ROOT)
+
+
+def _bootstrap(settings: ServiceSettings) -> Litestar:
     with exit_on_settings_error(f"switchyard-{SERVICE}"):
         auth = load_auth_settings()
-    serve(SERVICE, lambda settings: bootstrap(settings, auth=auth))
+    return bootstrap(settings, auth=auth)
 
 
 if __name__ == "__main__":

@@ -7,11 +7,14 @@ lets the requests in flight finish and runs the app's lifespan shutdown (docs/op
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import os
 import signal
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from types import FrameType
 
 import structlog
@@ -20,10 +23,14 @@ from litestar import Litestar
 from uvicorn.config import STARTUP_FAILURE
 from uvicorn.lifespan.on import LifespanOn
 
+from switchyard.common.db import create_engine
+from switchyard.common.db.migrations import upgrade_to_head
+from switchyard.common.db.settings import DatabaseSettings
 from switchyard.common.http.health import Draining, draining
+from switchyard.common.observability import configure_logging
 from switchyard.common.runtime.settings import ServiceSettings, load_service_settings
 from switchyard.common.serving import UVICORN_OPTIONS
-from switchyard.common.settings import exit_on_settings_error
+from switchyard.common.settings import exit_on_settings_error, load_settings
 
 log = structlog.get_logger()
 
@@ -73,8 +80,17 @@ class AnnouncedLifespan(LifespanOn):
         await super().shutdown()
 
 
-def serve(service: str, bootstrap: Callable[[ServiceSettings], Litestar]) -> None:
-    """Entry point body of ``python -m switchyard.<service>``; a bad setting exits 2 with one line."""
+def serve(
+    service: str, bootstrap: Callable[[ServiceSettings], Litestar], *, root: Path | None = None
+) -> None:
+    """Entry point body of ``python -m switchyard.<service>``; a bad setting exits 2 with one line.
+
+    ``python -m switchyard.<service> migrate`` (given the service's ``root``, the folder of its
+    ``alembic.ini``) applies pending migrations and exits: a Kubernetes init container's command.
+    """
+    if root is not None and sys.argv[1:2] == ["migrate"]:
+        migrate(service, root)
+        return
     with exit_on_settings_error(f"switchyard-{service}"):
         settings = load_service_settings()
     app = bootstrap(settings)
@@ -93,3 +109,23 @@ def serve(service: str, bootstrap: Callable[[ServiceSettings], Litestar]) -> Non
         server.run()
     if not server.started:
         sys.exit(STARTUP_FAILURE)
+
+
+def migrate(service: str, root: Path) -> None:
+    """Apply ``service``'s pending migrations (only ``DATABASE_*`` settings are needed), then exit.
+
+    Replicas starting together are serialised by the same advisory lock as the start-up upgrade.
+    """
+    with exit_on_settings_error(f"switchyard-{service}"):
+        database = load_settings(DatabaseSettings, prefix="DATABASE_")
+    configure_logging(os.environ.get("LOG_LEVEL", "INFO"), service=service)
+
+    async def run() -> None:
+        engine = create_engine(database)
+        try:
+            await upgrade_to_head(engine, root)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+    log.info("migrations applied", service=service)
