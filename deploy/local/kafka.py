@@ -38,7 +38,7 @@ def data_dir(config: StackConfig) -> Path:
     return config.paths.data / NAME
 
 
-def _server_properties(config: StackConfig) -> str:
+def server_properties(config: StackConfig) -> str:
     host, port, cport = config.host, config.port("KAFKA_PORT"), config.port("KAFKA_CONTROLLER_PORT")
     settings = {
         "process.roles": "broker,controller",
@@ -64,7 +64,7 @@ def _server_properties(config: StackConfig) -> str:
     return "".join(f"{k}={v}\n" for k, v in settings.items())
 
 
-def _cluster_id() -> str:
+def cluster_id() -> str:
     """Same shape as Kafka's Uuid.randomUuid(): 16 random bytes, base64url, never starting with '-'."""
     while True:
         value = base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("=")
@@ -81,13 +81,13 @@ def _java(config: StackConfig, *args: str, heap: str = "256m") -> list[str]:
 def prepare(config: StackConfig) -> None:
     conf = _config_dir(config)
     conf.mkdir(parents=True, exist_ok=True)
-    (conf / "server.properties").write_text(_server_properties(config))
+    (conf / "server.properties").write_text(server_properties(config))
     (conf / "log4j2.properties").write_text(LOG4J2)
     if (data_dir(config) / "meta.properties").exists():
         return
     say("formatting Kafka storage")
     data_dir(config).mkdir(parents=True, exist_ok=True)
-    argv = _java(config, "kafka.tools.StorageTool", "format", "-t", _cluster_id())
+    argv = _java(config, "kafka.tools.StorageTool", "format", "-t", cluster_id())
     argv += ["-c", str(conf / "server.properties")]
     log = config.paths.log(NAME)
     with log.open("ab") as out:

@@ -125,7 +125,7 @@ def _write_certificates(directory: Path) -> tuple[Path, Path, Path]:
 
 def _server_properties(config: StackConfig, scram_port: int, tls_port: int, keystore: Path) -> str:
     """The stack's single-node configuration, plus a SCRAM listener on plain TCP and one on TLS."""
-    lines = local_kafka._server_properties(config).splitlines()
+    lines = local_kafka.server_properties(config).splitlines()
     settings = dict(line.split("=", 1) for line in lines)
     extra = f"SCRAM://{HOST}:{scram_port},SCRAMTLS://{HOST}:{tls_port}"
     settings["listeners"] += f",{extra}"
@@ -168,7 +168,7 @@ def _prepare(root: Path) -> _Node:
     # KRaft keeps SCRAM credentials in the metadata log: the first one is written at format time.
     scram = f"SCRAM-SHA-512=[name={USER},password={PASSWORD}]"
     format_storage = _java(libs, log4j, "kafka.tools.StorageTool", "format", "-c", str(properties))
-    format_storage += ["-t", local_kafka._cluster_id(), "--add-scram", scram]
+    format_storage += ["-t", local_kafka.cluster_id(), "--add-scram", scram]
     return _Node(
         kafka=SecuredKafka(f"{HOST}:{scram_port}", f"{HOST}:{tls_port}", ca_file, other_ca_file),
         format_storage=format_storage,
