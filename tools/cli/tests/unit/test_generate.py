@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import itertools
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -151,15 +150,6 @@ def test_usernames_fit_even_for_huge_row_numbers() -> None:
 
     assert longest <= 32
     assert all(username_valid(f"{f}.{last}{10**12 - 1}") for _, f in FIRST for _, last in LAST)
-
-
-def test_a_million_rows_stay_well_under_thirty_seconds(tmp_path: Path) -> None:
-    started = time.perf_counter()
-
-    gen.write_csv(tmp_path / "big.csv", 200_000, bad_share=0.03, seed=1)
-
-    # 200k rows in under 5 s scales to 1M rows in under 25 s.
-    assert time.perf_counter() - started < 5.0
 
 
 @pytest.mark.parametrize(
