@@ -47,8 +47,13 @@ def containers(pod_spec: Resource) -> Iterator[tuple[str, Resource]]:
 
 
 def selects(selector: Resource, labels: Resource) -> bool:
-    """Whether a label selector (matchLabels only, as ours are) matches ``labels``; empty matches all."""
-    assert set(selector) <= {"matchLabels"}, f"selector form not handled here: {selector}"
+    """Whether a label selector (matchLabels, and matchExpressions with In) matches ``labels``;
+    empty matches all."""
+    assert set(selector) <= {"matchLabels", "matchExpressions"}, f"selector form not handled: {selector}"
+    for expression in selector.get("matchExpressions", []):
+        assert expression["operator"] == "In", f"selector operator not handled here: {expression}"
+        if labels.get(expression["key"]) not in expression["values"]:
+            return False
     return all(labels.get(key) == value for key, value in selector.get("matchLabels", {}).items())
 
 

@@ -64,8 +64,8 @@ def test_every_container_is_probed_limited_non_root_and_pinned(overlays, overlay
             where = f"{workload['kind']}/{workload['metadata']['name']}/{container['name']}"
             security = {**pod_security, **container.get("securityContext", {})}
             resources = container.get("resources", {})
-            if role == "main" and not {"livenessProbe", "readinessProbe"} <= set(container):
-                problems.append(f"{where}: needs liveness and readiness probes")
+            if role == "main" and not {"startupProbe", "livenessProbe", "readinessProbe"} <= set(container):
+                problems.append(f"{where}: needs startup, liveness and readiness probes")
             for bound in ("requests", "limits"):
                 if set(resources.get(bound, {})) != {"cpu", "memory"}:
                     problems.append(f"{where}: needs cpu and memory {bound}")
@@ -118,6 +118,27 @@ def test_network_policies_deny_by_default(overlays, overlay):
     assert "egress" not in egress
     for deployment in of_kind(resources, "Deployment"):
         assert selects(egress["podSelector"], deployment["spec"]["template"]["metadata"]["labels"])
+    # The operators' pods must keep their egress (KRaft quorum, replication, the Kubernetes API).
+    # Strimzi copies the Kafka resources' labels (app.kubernetes.io/part-of among them) onto its
+    # pods, and CloudNativePG its Cluster's onto the instances.
+    for kind in ("Kafka", "KafkaNodePool", "Cluster"):
+        for operated in of_kind(resources, kind):
+            labels = operated["metadata"].get("labels", {})
+            assert not selects(egress["podSelector"], labels), f"{kind}/{operated['metadata']['name']}"
+            assert not selects(named(resources, "NetworkPolicy", "allow-dns")["spec"]["podSelector"], labels)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_ingest_scales_out_only_onto_shared_upload_storage(overlays, overlay):
+    """Any replica's importer may take any import, so every replica must see every upload."""
+    resources = overlays[overlay]
+    volumes = named(resources, "Deployment", "ingest")["spec"]["template"]["spec"]["volumes"]
+    (uploads,) = [v for v in volumes if v["name"] == "uploads"]
+    if "persistentVolumeClaim" in uploads:
+        claim = named(resources, "PersistentVolumeClaim", uploads["persistentVolumeClaim"]["claimName"])
+        assert claim["spec"]["accessModes"] == ["ReadWriteMany"]
+    else:
+        assert named(resources, "ScaledObject", "ingest")["spec"]["maxReplicaCount"] == 1, overlay
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)

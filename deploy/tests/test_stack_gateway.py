@@ -4,6 +4,9 @@ The rate limits are lifted on the local stack (the whole suite signs in through 
 tested on private gateways in test_gateway_config.py.
 """
 
+import json
+import time
+import uuid
 from collections.abc import Iterator
 
 import httpx
@@ -11,6 +14,7 @@ import pytest
 
 from deploy.tests.gateway_nginx import API_CSP, assert_problem, assert_security_headers, docs_links
 from switchyard.common.testing.gateway import Gateway
+from switchyard.common.testing.infrastructure import local_stack_dir
 
 SERVICE_ROUTES = ("auth", "users", "notifications", "imports")
 # An origin no allow-list names, so the test holds whatever the stack's GATEWAY_CORS_ALLOWED_ORIGINS.
@@ -127,3 +131,28 @@ def test_the_inbox_event_stream_is_neither_compressed_nor_held_back(http, gatewa
         # The stream stays open until the token expires: a first line arriving now was not buffered.
         first = next(response.iter_lines())
     assert first.startswith(":")
+
+
+def test_each_request_is_one_json_access_log_line_with_its_ids_and_timings(http):
+    request_id = f"access-log-{uuid.uuid4().hex}"
+    traceparent = f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01"
+    path = "/api/v1/auth/.well-known/jwks.json"
+    response = http.get(path, headers={"X-Request-ID": request_id, "traceparent": traceparent})
+    assert response.status_code == 200
+    log = local_stack_dir() / "logs" / "gateway-access.log"
+
+    # nginx writes the line as the request ends; the answer can reach us a moment before.
+    deadline = time.monotonic() + 10
+    while not (lines := [line for line in log.read_text().splitlines() if request_id in line]):
+        assert time.monotonic() < deadline, f"no access log line for {request_id}"
+        time.sleep(0.05)
+
+    (line,) = lines
+    entry = json.loads(line)
+    assert entry["request_id"] == request_id
+    assert entry["traceparent"] == traceparent
+    assert (entry["method"], entry["uri"], entry["status"]) == ("GET", path, 200)
+    assert entry["upstream"].startswith("127.0.0.1:")
+    assert entry["upstream_status"] == "200"
+    assert float(entry["upstream_response_time"]) >= 0
+    assert float(entry["request_time"]) >= 0

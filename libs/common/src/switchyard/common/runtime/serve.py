@@ -8,7 +8,6 @@ lets the requests in flight finish and runs the app's lifespan shutdown (docs/op
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import signal
 import sys
@@ -39,7 +38,8 @@ class DrainingServer(uvicorn.Server):
     """uvicorn, not ready for ``drain_s`` seconds before its own graceful shutdown.
 
     A second signal skips what is left of the drain and of the wait for requests, as a second
-    Ctrl+C does in plain uvicorn; the process then ends by that signal instead of exiting 0.
+    Ctrl+C does in plain uvicorn; the process then ends by that signal (SIGINT: exit status 130)
+    instead of exiting 0.
     """
 
     def __init__(self, config: uvicorn.Config, *, flag: Draining, drain_s: float) -> None:
@@ -104,11 +104,17 @@ def serve(
     config.load()
     config.lifespan_class = AnnouncedLifespan
     server = DrainingServer(config, flag=draining(app), drain_s=settings.shutdown.drain_s)
-    # A forced exit re-raises SIGINT once uvicorn is done, as uvicorn.run would swallow it.
-    with contextlib.suppress(KeyboardInterrupt):
+    # A forced exit re-raises its signal once uvicorn is done: SIGTERM ends the process by it;
+    # SIGINT arrives here as KeyboardInterrupt and exits 130, as an interrupted shell command does.
+    interrupted = False
+    try:
         server.run()
+    except KeyboardInterrupt:
+        interrupted = True
     if not server.started:
         sys.exit(STARTUP_FAILURE)
+    if interrupted:
+        sys.exit(128 + signal.SIGINT)
 
 
 def migrate(service: str, root: Path) -> None:

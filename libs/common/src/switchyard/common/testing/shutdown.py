@@ -37,8 +37,9 @@ from switchyard.common.testing.services import ServiceProcess, start_service_pro
 from switchyard.common.testing.shutdown_checks import DrillOutcome
 from switchyard.common.testing.waiting import wait_until
 
-# A drain long enough for the clients to see the 503 before the listener closes.
-DRILL_SHUTDOWN = ShutdownSettings(drain_s=1.0, http_timeout_s=10, work_timeout_s=5.0)
+# A drain long enough for the clients to see the 503 before the listener closes, even when a
+# loaded 2-core machine is slow to let the watcher poll (1 s was tight).
+DRILL_SHUTDOWN = ShutdownSettings(drain_s=3.0, http_timeout_s=10, work_timeout_s=5.0)
 # What the process may take beyond the worst case of its settings: interpreter start-up and exit
 # on a busy machine. Past the bound Kubernetes would have killed it.
 EXIT_MARGIN_S = 10.0
