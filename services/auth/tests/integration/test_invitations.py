@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from switchyard.auth.adapters.orm import accounts
+from switchyard.auth.bootstrap import SERVICE_ROOT
+from switchyard.auth.domain.commands import InviteAccount
+from switchyard.auth.service_layer.context import AuthContext
+from switchyard.auth.service_layer.invitations import invite_accounts
+from switchyard.auth.service_layer.unit_of_work import AuthUnitOfWork
+from switchyard.auth.settings import AuthSettings
 from switchyard.common.contracts import (
     AccountRegistered,
     ImportRowOutcome,
@@ -182,3 +189,47 @@ async def test_a_burst_of_rows_keeps_the_first_of_each_email_and_answers_every_r
     assert (by_row[42][0].outcome, by_row[42][0].code) == ("rejected", "invalid")
     for pair in range(1, 21):
         assert await _accounts_with_email(auth, f"{name}-{pair}@example.com") == 1
+
+
+async def test_the_same_row_twice_in_one_batch_is_one_account_announced_once(make_database) -> None:
+    """The consumer may hand both copies over in one batch (test above: in two, or in one): the
+    insert returns the id once for both, and the account is announced and invited once."""
+    url = await make_database.create(migrations=SERVICE_ROOT)
+    sessions = make_database.sessions(url)
+    # invite_accounts reads only the settings and the clock of its context.
+    ctx = AuthContext(
+        settings=AuthSettings(),
+        issuer="tests",
+        audience="tests",
+        uow=lambda: AuthUnitOfWork(sessions),
+        hasher=None,  # type: ignore[arg-type]
+        keys=None,  # type: ignore[arg-type]
+        throttle=None,  # type: ignore[arg-type]
+        denylist=None,  # type: ignore[arg-type]
+        secrets=None,  # type: ignore[arg-type]
+    )
+    row = InviteAccount(
+        import_id=uuid.uuid4(),
+        row_number=7,
+        email="twice.in.one@example.com",
+        username="twice_in_one",
+        full_name="Ada Lovelace",
+        role="user",
+        notify=True,
+    )
+    uow = AuthUnitOfWork(sessions)
+    async with uow:
+        outcomes = await invite_accounts([row, row], ctx, uow)
+        written = Counter(str(pending["event_type"]) for pending in uow._pending)
+        await uow.commit()
+
+    assert [(o.outcome, o.row_number) for o in outcomes] == [("created", 7), ("created", 7)]
+    assert outcomes[0].account_id == outcomes[1].account_id is not None
+    assert written == {
+        "auth.account-registered": 1,
+        "auth.invitation-issued": 1,
+        "auth.import-rows-processed": 1,
+    }
+    async with sessions() as session:
+        count = select(func.count()).select_from(accounts).where(accounts.c.email == row.email)
+        assert (await session.execute(count)).scalar_one() == 1

@@ -47,13 +47,17 @@ async def invite_accounts(
     )
     outcomes: list[ImportRowOutcome] = []
     invited: list[tuple[Account, UUID]] = []
+    registered: set[UUID] = set()
     for command, account in zip(commands, checked, strict=True):
         if isinstance(account, ImportRowOutcome):
             outcomes.append(account)
         elif account.id in inserted:
-            record_registration(uow, account)
-            if command.notify:
-                invited.append((account, command.import_id))
+            # The same row twice in one batch (sent again as a new event) is one account, announced once.
+            if account.id not in registered:
+                registered.add(account.id)
+                record_registration(uow, account)
+                if command.notify:
+                    invited.append((account, command.import_id))
             outcomes.append(_created(command, account.id))
         else:
             outcomes.append(_answer_for_existing(command, account, holders))
