@@ -99,6 +99,13 @@ def spec(config: StackConfig) -> ProcessSpec:
         "max_connections": "200",
         "logging_collector": "off",
         "log_line_prefix": "%m [%p] %q%u@%d ",
+        # Sized for bulk imports rather than PostgreSQL's small defaults (128 MB of buffers, a
+        # checkpoint per 1 GB of WAL): a million-row import writes several GB of WAL, and each
+        # checkpoint makes the next change of every page log the whole page (bench/README.md).
+        "shared_buffers": "512MB",
+        "max_wal_size": "8GB",
+        "checkpoint_timeout": "15min",
+        "wal_compression": "lz4",
     }
     argv = [str(postgres_bin() / "postgres"), "-D", str(data_dir(config).resolve())]
     for key, value in settings.items():
