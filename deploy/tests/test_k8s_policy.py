@@ -157,6 +157,20 @@ def test_each_deployment_has_one_autoscaler_or_a_fixed_count(overlays, overlay):
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
+def test_no_secret_reaches_a_command_line(overlays, overlay):
+    """Kubernetes expands $(VAR) in command and args: a Secret's value there is in the process list."""
+    problems = []
+    for workload, template in pod_templates(overlays[overlay]):
+        for _role, container in containers(template["spec"]):
+            secret = {v["name"] for v in container.get("env", []) if "secretKeyRef" in v.get("valueFrom", {})}
+            words = " ".join([*container.get("command", []), *container.get("args", [])])
+            for name in sorted(secret & set(re.findall(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)", words))):
+                where = f"{workload['metadata']['name']}/{container['name']}"
+                problems.append(f"{where}: $({name}) in its command")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
 def test_no_secret_values_in_the_output(overlays, overlay):
     resources = overlays[overlay]
     assert not of_kind(resources, "Secret"), "Secrets are created outside the repository"
