@@ -18,13 +18,16 @@ VENV_BIN := $(ROOT)/.venv/bin
 # mypy refuses a folder that holds no Python file, so only folders with code are checked.
 TYPED_DIRS := $(foreach d,libs services tools deploy bench,$(if $(shell find $(ROOT)/$(d) -name '*.py' -print -quit 2>/dev/null),$(d)))
 
-.PHONY: help provision bootstrap venv up infra-up down clean status logs test lint fmt k8s
+.PHONY: help provision k8s-tools bootstrap venv up infra-up down clean status logs test lint fmt k8s
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[1m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 provision: ## install what is missing: uv, the venv, redis-server/nginx (apt), Kafka jars (Maven)
 	@$(STACK) provision
+
+k8s-tools: ## provision, plus what the Kubernetes manifests' tests need: kustomize, CRDs, checkov (Go, JDK 21+)
+	@$(STACK) provision --k8s-tools
 
 bootstrap: provision ## same as provision
 
@@ -49,7 +52,7 @@ status: ## state, pid, port and health of every part of the stack
 logs: ## show logs: make logs [NAME=auth] [FOLLOW=1]
 	@$(STACK) logs $(NAME) $(if $(FOLLOW),--follow)
 
-test: provision ## run the whole test suite against a freshly started stack (PYTEST_ARGS=... to narrow)
+test: k8s-tools ## run the whole test suite against a freshly started stack (PYTEST_ARGS=... to narrow)
 	@$(STACK) test
 
 k8s: ## render deploy/k8s: make k8s [OVERLAY=dev|prod] (one overlay to stdout, else both to .stack/k8s/)

@@ -18,6 +18,9 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     prov = sub.add_parser("provision", help="install or fetch whatever is missing")
     prov.add_argument("--venv-only", action="store_true", help="only uv and the project venv")
+    prov.add_argument(
+        "--k8s-tools", action="store_true", help="also kustomize, the CRDs and checkov (the manifests' tests)"
+    )
     start = sub.add_parser("up", help="start everything (idempotent) and wait until healthy")
     start.add_argument(
         "--only-infra", action="store_true", help="Postgres, Redis, Kafka and the mail sink only"
@@ -55,7 +58,7 @@ def _logs(config: StackConfig, name: str | None, lines: int, follow: bool) -> in
 def _run(args: argparse.Namespace, config: StackConfig) -> int:
     match args.command:
         case "provision":
-            provision.provision(config, venv_only=args.venv_only)
+            provision.provision(config, venv_only=args.venv_only, k8s_tools=args.k8s_tools)
         case "up" | "infra-up":
             commands.up(config, only_infra=args.command == "infra-up" or args.only_infra, started=[])
         case "down":

@@ -172,7 +172,9 @@ def ensure_kafka_jars(config: StackConfig) -> Path:
     return libs
 
 
-def provision(config: StackConfig, *, venv_only: bool = False) -> None:
+def provision(config: StackConfig, *, venv_only: bool = False, k8s_tools: bool = False) -> None:
+    """What the stack needs to run; with ``k8s_tools``, also what the Kubernetes manifests' tests need
+    (Go and a JDK 21+ build those, so `make up` does not ask for them)."""
     config.paths.make_dirs()
     python = find_python312()
     uv = ensure_uv(config, python)
@@ -181,6 +183,9 @@ def provision(config: StackConfig, *, venv_only: bool = False) -> None:
         return
     ensure_system_packages()
     ensure_kafka_jars(config)
+    if not k8s_tools:
+        say("provisioned: venv, system packages, Kafka jars")
+        return
     # kustomize, the operators' CRDs and checkov, for the Kubernetes manifests' tests (deploy/k8s).
     ensure_k8s_tools(config, uv, python)
     say("provisioned: venv, system packages, Kafka jars, Kubernetes tools")
