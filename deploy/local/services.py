@@ -90,8 +90,8 @@ def spec(config: StackConfig, creds: Credentials, service: str) -> ProcessSpec:
         log=config.paths.log(service),
         env=service_env(config, creds, service),
         cwd=config.paths.repo,
-        # Above the worst-case graceful shutdown without a drain (docs/operations.md: 25 s).
-        stop_timeout=30,
+        # Above the worst-case graceful shutdown without a drain (SHUTDOWN_* defaults: 30 s).
+        stop_timeout=40,
     )
 
 

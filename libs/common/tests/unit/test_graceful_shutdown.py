@@ -120,7 +120,7 @@ def test_shutdown_settings_come_from_the_environment() -> None:
     shutdown = load_service_settings(environ).shutdown
 
     assert shutdown == ShutdownSettings(drain_s=0.5, http_timeout_s=12, work_timeout_s=3.0)
-    assert shutdown.worst_case_s == 0.5 + 12 + 3 * 3.0
+    assert shutdown.worst_case_s == 0.5 + 12 + 4 * 3.0
     assert load_service_settings(_REQUIRED).shutdown == ShutdownSettings()
 
 

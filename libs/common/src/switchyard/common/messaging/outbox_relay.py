@@ -33,7 +33,6 @@ RELAY_BACKOFF = RetryPolicy(max_attempts=1, base_delay=0.5, max_delay=30.0)
 _BACKLOG_REFRESH_SECONDS = 1.0
 # Under steady load, how often the relay drains and rescans for rows that committed late.
 _RESCAN_SECONDS = 2.0
-_PRODUCER_STOP_TIMEOUT = 5.0
 # SHUTDOWN_WORK_TIMEOUT_S's default; the runtime passes the setting.
 _STOP_TIMEOUT = 5.0
 
@@ -138,7 +137,7 @@ class OutboxRelay:
                     self._relaying = None
                     self._ready.clear()
                     self.producer = None
-                    await _stop_quietly(producer)
+                    await _stop_quietly(producer, self._stop_timeout)
                 if self._stopping.is_set():
                     return
                 await self._pause("kafka unavailable; outbox rows kept", None)
@@ -151,7 +150,7 @@ class OutboxRelay:
             try:
                 await producer.start()
             except (KafkaError, OSError) as exc:
-                await _stop_quietly(producer)
+                await _stop_quietly(producer, self._stop_timeout)
                 await self._pause("kafka unreachable; outbox rows kept", exc)
             else:
                 return producer
@@ -243,9 +242,9 @@ class OutboxRelay:
         await asyncio.sleep(delay)
 
 
-async def _stop_quietly(producer: AIOKafkaProducer) -> None:
+async def _stop_quietly(producer: AIOKafkaProducer, timeout: float) -> None:
     # Stopping flushes; with Kafka gone that could hang, and the rows are safe anyway.
     try:
-        await asyncio.wait_for(producer.stop(), _PRODUCER_STOP_TIMEOUT)
+        await asyncio.wait_for(producer.stop(), timeout)
     except (KafkaError, OSError, TimeoutError) as exc:
         log.warning("outbox producer did not stop cleanly", error=repr(exc))

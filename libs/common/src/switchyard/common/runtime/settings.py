@@ -56,8 +56,9 @@ class ShutdownSettings(msgspec.Struct, frozen=True, kw_only=True):
 
     @property
     def worst_case_s(self) -> float:
-        """The longest a shutdown can take when every phase runs out its time (the three workers in turn)."""
-        return self.drain_s + self.http_timeout_s + 3 * self.work_timeout_s
+        """The longest a shutdown can take when every phase runs out its time: the background tasks,
+        the consumers, the relay's round and its producer's flush, in turn."""
+        return self.drain_s + self.http_timeout_s + 4 * self.work_timeout_s
 
 
 class ServiceSettings(msgspec.Struct, frozen=True, kw_only=True):
