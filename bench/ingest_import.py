@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
-import json
 import sys
 import tempfile
 import time
@@ -61,7 +60,8 @@ from switchyard.users.adapters.orm import profiles
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root, for bench._support
 from bench._support import infrastructure, process_cpu_seconds, rss_bytes, tree_cpu_seconds
-from switchyard.common.testing.infrastructure import local_stack_dir
+from deploy.local.config import load_config
+from deploy.local.procs import running
 
 ADMIN_EMAIL, ADMIN_PASSWORD = "bench-admin@example.com", "sturdy walrus naps beside a warm kettle"
 MIB = 1024 * 1024
@@ -86,12 +86,11 @@ class Platform:
             name: process_cpu_seconds([process.process.pid])
             for name, process in (("ingest", self.ingest), ("auth", self.auth), ("users", self.users))
         }
-        run = local_stack_dir() / "run"
-        for name, pid_file in (("postgres", "postgres.pid"), ("kafka", "kafka.pid")):
-            try:
-                used[name] = tree_cpu_seconds(json.loads((run / pid_file).read_text())["pid"])
-            except (OSError, ValueError, KeyError):
-                continue  # not the local stack's servers: not measured
+        paths = load_config().paths
+        for name in ("postgres", "kafka"):
+            record = running(paths, name)
+            if record is not None:  # else not the local stack's servers: not measured
+                used[name] = tree_cpu_seconds(record.pid)
         return used
 
 

@@ -242,9 +242,9 @@ class OutboxRelay:
         await asyncio.sleep(delay)
 
 
-async def _stop_quietly(producer: AIOKafkaProducer, timeout: float) -> None:
+async def _stop_quietly(producer: AIOKafkaProducer, within: float) -> None:
     # Stopping flushes; with Kafka gone that could hang, and the rows are safe anyway.
     try:
-        await asyncio.wait_for(producer.stop(), timeout)
+        await asyncio.wait_for(producer.stop(), within)
     except (KafkaError, OSError, TimeoutError) as exc:
         log.warning("outbox producer did not stop cleanly", error=repr(exc))

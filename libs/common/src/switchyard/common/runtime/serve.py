@@ -8,7 +8,6 @@ lets the requests in flight finish and runs the app's lifespan shutdown (docs/op
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 import time
@@ -27,7 +26,7 @@ from switchyard.common.db.migrations import upgrade_to_head
 from switchyard.common.db.settings import DatabaseSettings
 from switchyard.common.http.health import Draining, draining
 from switchyard.common.observability import configure_logging
-from switchyard.common.runtime.settings import ServiceSettings, load_service_settings
+from switchyard.common.runtime.settings import LogSettings, ServiceSettings, load_service_settings
 from switchyard.common.serving import UVICORN_OPTIONS
 from switchyard.common.settings import exit_on_settings_error, load_settings
 
@@ -124,7 +123,8 @@ def migrate(service: str, root: Path) -> None:
     """
     with exit_on_settings_error(f"switchyard-{service}"):
         database = load_settings(DatabaseSettings, prefix="DATABASE_")
-    configure_logging(os.environ.get("LOG_LEVEL", "INFO"), service=service)
+        logs = load_settings(LogSettings, prefix="LOG_")
+    configure_logging(logs.level, service=service, json=logs.json)
 
     async def run() -> None:
         engine = create_engine(database)
