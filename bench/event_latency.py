@@ -44,9 +44,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 
-from switchyard.common.messaging import KafkaSettings, create_producer, ensure_topics
+from switchyard.common.messaging import KafkaSettings, create_consumer, create_producer, ensure_topics
 from switchyard.common.messaging.topics import delete_topics
 from switchyard.common.testing.gateway import Gateway, resolve_gateway
 from switchyard.common.testing.infrastructure import local_stack_dir, read_local_stack
@@ -82,7 +82,7 @@ class KafkaHop:
     def __init__(self, kafka: KafkaSettings, topic: str) -> None:
         self.partition = TopicPartition(topic, 0)
         self.producer = create_producer(kafka, client_id="bench-latency")
-        self.consumer = AIOKafkaConsumer(bootstrap_servers=kafka.servers, enable_auto_commit=False)
+        self.consumer = create_consumer(kafka, enable_auto_commit=False)
 
     @classmethod
     @asynccontextmanager

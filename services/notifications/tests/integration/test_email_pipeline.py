@@ -21,7 +21,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import msgspec
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -40,7 +39,7 @@ from switchyard.common.contracts import (
     to_envelope,
 )
 from switchyard.common.db.erasure import user_digest
-from switchyard.common.messaging import KafkaSettings, create_producer
+from switchyard.common.messaging import KafkaSettings, create_admin, create_producer
 from switchyard.common.runtime import ServiceSettings
 from switchyard.common.testing import committed_offsets, publish_raw
 from switchyard.common.testing.smtp import ReceivedMessage, SmtpTestServer
@@ -130,7 +129,7 @@ async def publish_many(
 
 async def consumer_ready(kafka: KafkaSettings, consumer: str, *, members: int = 1) -> bool:
     """Whether ``consumer``'s group is stable with ``members`` members, each assigned partitions."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.servers, client_id="switchyard-tests")
+    admin = create_admin(kafka, client_id="switchyard-tests")
     await admin.start()
     try:
         (response,) = await admin.describe_consumer_groups([kafka.topic(consumer)])

@@ -1,6 +1,12 @@
 """Kafka mechanisms shared by the services: broker, outbox relay, idempotent consumer, dead letters."""
 
-from switchyard.common.messaging.broker import create_broker, create_producer, producer_options
+from switchyard.common.messaging.broker import (
+    create_admin,
+    create_broker,
+    create_consumer,
+    create_producer,
+    producer_options,
+)
 from switchyard.common.messaging.consumer import (
     CONSUMER_RETRY,
     BatchHandler,
@@ -28,7 +34,9 @@ __all__ = [
     "PermanentError",
     "RetryPolicy",
     "all_topics",
+    "create_admin",
     "create_broker",
+    "create_consumer",
     "create_producer",
     "dead_letter_topic",
     "ensure_topics",

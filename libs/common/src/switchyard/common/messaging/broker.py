@@ -1,4 +1,5 @@
-"""The FastStream Kafka broker and the raw producer, both durable by configuration.
+"""The FastStream Kafka broker and the raw clients (producer, admin, consumer), all with the
+cluster's security; the producers durable by configuration.
 
 aiokafka defaults to ``acks=1`` without idempotence: a leader crash can lose an
 acknowledged record and a retry can duplicate one. Every producer here waits for all
@@ -10,7 +11,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
 from fast_depends.msgspec import MsgSpecSerializer
 from faststream.kafka import KafkaBroker
 
@@ -35,6 +37,21 @@ def create_producer(settings: KafkaSettings, *, client_id: str) -> AIOKafkaProdu
         client_id=client_id,
         **producer_options(settings),
         **settings.client_options(),
+    )
+
+
+def create_admin(settings: KafkaSettings, *, client_id: str, **options: Any) -> AIOKafkaAdminClient:
+    """An unstarted aiokafka admin client of the cluster, with its security."""
+    return AIOKafkaAdminClient(
+        bootstrap_servers=settings.servers, client_id=client_id, **options, **settings.client_options()
+    )
+
+
+def create_consumer(settings: KafkaSettings, *topics: str, **options: Any) -> AIOKafkaConsumer:
+    """An unstarted aiokafka consumer of the cluster (outside FastStream: readers, tools), with its
+    security."""
+    return AIOKafkaConsumer(
+        *topics, bootstrap_servers=settings.servers, **options, **settings.client_options()
     )
 
 

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import ConsumerRecord, TopicPartition
 
+from switchyard.common.messaging.broker import create_admin, create_consumer
 from switchyard.common.messaging.settings import KafkaSettings
 
 
 async def topic_partitions(settings: KafkaSettings, topic: str) -> list[TopicPartition]:
     """The partitions of ``topic``; raises ``LookupError`` if it does not exist."""
-    admin = AIOKafkaAdminClient(
-        bootstrap_servers=settings.servers, client_id="switchyard-reader", **settings.client_options()
-    )
+    admin = create_admin(settings, client_id="switchyard-reader")
     await admin.start()
     try:
         (description,) = await admin.describe_topics([topic])
@@ -30,12 +28,7 @@ def _number(partition: dict[str, int]) -> int:
 async def read_topic(settings: KafkaSettings, topic: str) -> list[ConsumerRecord[bytes, bytes]]:
     """Every record currently in ``topic`` (a full name), by partition then offset."""
     partitions = await topic_partitions(settings, topic)
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.servers,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        **settings.client_options(),
-    )
+    consumer = create_consumer(settings, enable_auto_commit=False, auto_offset_reset="earliest")
     await consumer.start()
     try:
         consumer.assign(partitions)

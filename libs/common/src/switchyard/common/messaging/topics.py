@@ -16,6 +16,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError, UnknownTopicOrPartitionError, for_code
 
 from switchyard.common.contracts import catalog_topics
+from switchyard.common.messaging.broker import create_admin
 from switchyard.common.messaging.settings import KafkaSettings, load_kafka_settings
 from switchyard.common.settings import exit_on_settings_error
 
@@ -46,9 +47,7 @@ async def ensure_topics(
     replication_factor: int = 1,
 ) -> list[str]:
     """Create those of ``names`` that do not exist yet; returns the ones created."""
-    admin = AIOKafkaAdminClient(
-        bootstrap_servers=settings.servers, client_id="switchyard-topics", **settings.client_options()
-    )
+    admin = create_admin(settings, client_id="switchyard-topics")
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -89,9 +88,7 @@ def _ready(description: dict[str, Any]) -> bool:
 
 async def delete_topics(settings: KafkaSettings, names: Iterable[str]) -> None:
     """Delete ``names``, ignoring those that do not exist (tests clean up their prefixed topics)."""
-    admin = AIOKafkaAdminClient(
-        bootstrap_servers=settings.servers, client_id="switchyard-topics", **settings.client_options()
-    )
+    admin = create_admin(settings, client_id="switchyard-topics")
     await admin.start()
     try:
         response = await admin.delete_topics(sorted(set(names)))

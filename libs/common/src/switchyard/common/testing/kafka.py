@@ -7,9 +7,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
 from aiokafka import ConsumerRecord
-from aiokafka.admin import AIOKafkaAdminClient
 
-from switchyard.common.messaging import KafkaSettings, all_topics, create_producer, ensure_topics
+from switchyard.common.messaging import (
+    KafkaSettings,
+    all_topics,
+    create_admin,
+    create_producer,
+    ensure_topics,
+)
 from switchyard.common.messaging.topics import delete_topics
 
 # The ``read_topic`` fixture: every record now in a topic (full name), by partition then offset.
@@ -33,9 +38,7 @@ async def committed_offsets(kafka: KafkaSettings, consumer: str, topic: str) -> 
 
     ``consumer`` is the name given to ``subscribe``; its Kafka group carries the topic prefix.
     """
-    admin = AIOKafkaAdminClient(
-        bootstrap_servers=kafka.servers, client_id="switchyard-tests", **kafka.client_options()
-    )
+    admin = create_admin(kafka, client_id="switchyard-tests")
     await admin.start()
     try:
         offsets = await admin.list_consumer_group_offsets(kafka.topic(consumer))

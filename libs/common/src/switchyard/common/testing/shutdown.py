@@ -23,12 +23,11 @@ from uuid import UUID
 import httpx
 import msgspec
 from aiokafka import AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchyard.common.contracts import IntegrationEvent, decode_envelope, encode_envelope, to_envelope
-from switchyard.common.messaging import KafkaSettings, create_producer
+from switchyard.common.messaging import KafkaSettings, create_admin, create_producer
 from switchyard.common.messaging.topic_reader import read_topic
 from switchyard.common.runtime import ServiceSettings
 from switchyard.common.runtime.settings import ShutdownSettings
@@ -283,9 +282,7 @@ class ShutdownDrill:
 
 async def group_members(kafka: KafkaSettings, consumer: str) -> int:
     """How many members consumer ``consumer``'s group has now (0 once every member left)."""
-    admin = AIOKafkaAdminClient(
-        bootstrap_servers=kafka.servers, client_id="switchyard-drill", **kafka.client_options()
-    )
+    admin = create_admin(kafka, client_id="switchyard-drill")
     await admin.start()
     try:
         (response,) = await admin.describe_consumer_groups([kafka.topic(consumer)])
