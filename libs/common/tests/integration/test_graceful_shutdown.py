@@ -22,7 +22,7 @@ from switchyard.common.db import SqlAlchemyUnitOfWork
 from switchyard.common.db.tables import OUTBOX
 from switchyard.common.messaging import KafkaSettings, OutboxRelay, create_broker, create_producer, subscribe
 from switchyard.common.testing import committed_offsets
-from switchyard.common.testing.shutdown import group_members
+from switchyard.common.testing.kafka import group_members
 
 pytestmark = pytest.mark.integration
 

@@ -10,6 +10,7 @@ import pytest
 import uvicorn
 from litestar import Litestar, get
 from litestar.testing import AsyncTestClient
+from structlog.testing import capture_logs
 
 from switchyard.common.http import HttpSettings, create_app
 from switchyard.common.http.health import ReadinessCheck, draining
@@ -157,3 +158,22 @@ async def test_a_background_task_still_busy_after_its_time_is_cancelled_and_clos
         pass
 
     assert steps == ["cancelled", "closed"]
+
+
+async def test_a_background_task_that_failed_earlier_still_has_what_it_used_closed() -> None:
+    steps: list[str] = []
+
+    async def run(_stop: asyncio.Event) -> None:
+        raise RuntimeError("the importer crashed")
+
+    async def close() -> None:
+        steps.append("closed")
+
+    with capture_logs() as logs:
+        async with background_task("crashed", run, after=[close])(_app()):
+            await asyncio.sleep(0)  # the task runs, and fails, while the app serves
+
+    assert steps == ["closed"]
+    assert [entry["event"] for entry in logs if entry["log_level"] == "error"] == [
+        "background task had failed"
+    ]

@@ -10,7 +10,7 @@ from litestar import Litestar
 from opentelemetry.sdk.trace import SpanProcessor
 
 from switchyard.common.contracts import ImportCompleted, ImportRowSubmitted
-from switchyard.common.runtime import ServiceSettings, background_task, build_runtime
+from switchyard.common.runtime import ServiceSettings, build_runtime
 from switchyard.ingest.adapters.row_sender import RowSender
 from switchyard.ingest.adapters.storage import UploadStorage
 from switchyard.ingest.entrypoints.events.subscribers import subscribe_all
@@ -55,11 +55,10 @@ def bootstrap(
         dependencies=http_dependencies(uow, Imports(ingest, uow, storage, importer, _now)),
         problems=PROBLEMS,
         lifespan=[
-            background_task(
+            runtime.background_task(
                 "ingest-importer",
                 importer.run,
                 after=[sender.close],
-                stop_within=settings.shutdown.work_timeout_s,
             )
         ],
     )

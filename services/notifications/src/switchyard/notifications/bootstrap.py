@@ -10,7 +10,7 @@ from litestar import Litestar
 from opentelemetry.sdk.trace import SpanProcessor
 
 from switchyard.common.messaging import dead_letter_topic
-from switchyard.common.runtime import ServiceRuntime, ServiceSettings, background_task, build_runtime
+from switchyard.common.runtime import ServiceRuntime, ServiceSettings, build_runtime
 from switchyard.notifications.adapters.live import InboxFeed
 from switchyard.notifications.adapters.smtp import SmtpSender
 from switchyard.notifications.adapters.templates import TemplateRenderer
@@ -67,11 +67,10 @@ def bootstrap(
     sender = build_sender(runtime, notifications)
 
     # After the sender: feed.aclose() ends open streams and closes the pub/sub connection.
-    sending = background_task(
+    sending = runtime.background_task(
         "notifications-sender",
         sender.run,
         after=[sender.close, feed.aclose],
-        stop_within=settings.shutdown.work_timeout_s,
     )
 
     app = runtime.app(

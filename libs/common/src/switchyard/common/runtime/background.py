@@ -39,9 +39,14 @@ def background_task(
             yield
         finally:
             stop.set()
-            await _finish(task, stop_within)
-            for close in after:
-                await close()
+            try:
+                await _finish(task, stop_within)
+            except Exception:
+                # It failed earlier, unseen until now: say so, and still close what it used.
+                log.exception("background task had failed", task=name)
+            finally:
+                for close in after:
+                    await close()
             log.info("shutdown: background task stopped", task=name)
 
     return lifespan

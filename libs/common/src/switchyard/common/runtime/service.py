@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from switchyard.common.messaging import BatchHandler, EventHandler, OutboxRelay,
 from switchyard.common.observability import configure_logging, configure_tracing
 from switchyard.common.observability.tracing import instrument_redis, instrument_sqlalchemy
 from switchyard.common.runtime.asyncapi import asyncapi_handler, declare_published
+from switchyard.common.runtime.background import background_task
 from switchyard.common.runtime.settings import RedisSettings, ServiceSettings
 
 if TYPE_CHECKING:
@@ -114,6 +116,17 @@ class ServiceRuntime:
             batch_handler=batch_handler,
             tracer_provider=self.tracer_provider,
         )
+
+    def background_task(
+        self,
+        name: str,
+        run: Callable[[asyncio.Event], Coroutine[Any, Any, None]],
+        *,
+        after: Sequence[Callable[[], Awaitable[None]]] = (),
+    ) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
+        """:func:`~switchyard.common.runtime.background.background_task`, stopped within this
+        process's ``SHUTDOWN_WORK_TIMEOUT_S``; pass it to :meth:`app` as a ``lifespan`` hook."""
+        return background_task(name, run, after=after, stop_within=self.settings.shutdown.work_timeout_s)
 
     @asynccontextmanager
     async def _lifespan(self, _app: Litestar) -> AsyncIterator[None]:

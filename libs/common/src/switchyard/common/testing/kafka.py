@@ -47,6 +47,18 @@ async def committed_offsets(kafka: KafkaSettings, consumer: str, topic: str) -> 
     return sum(max(meta.offset, 0) for partition, meta in offsets.items() if partition.topic == topic)
 
 
+async def group_members(kafka: KafkaSettings, consumer: str) -> int:
+    """How many members consumer ``consumer``'s group has now (0 once every member left)."""
+    admin = create_admin(kafka, client_id="switchyard-tests")
+    await admin.start()
+    try:
+        (response,) = await admin.describe_consumer_groups([kafka.topic(consumer)])
+    finally:
+        await admin.close()
+    (group,) = response.to_object()["groups"]
+    return len(group["members"])
+
+
 async def publish_raw(
     kafka: KafkaSettings,
     topic: str,

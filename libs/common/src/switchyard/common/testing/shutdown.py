@@ -27,18 +27,18 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchyard.common.contracts import IntegrationEvent, decode_envelope, encode_envelope, to_envelope
-from switchyard.common.messaging import KafkaSettings, create_admin, create_producer
+from switchyard.common.messaging import KafkaSettings, create_producer
 from switchyard.common.messaging.topic_reader import read_topic
 from switchyard.common.runtime import ServiceSettings
 from switchyard.common.runtime.settings import ShutdownSettings
-from switchyard.common.testing.kafka import committed_offsets
+from switchyard.common.testing.kafka import committed_offsets, group_members
 from switchyard.common.testing.services import ServiceProcess, start_service_process
 from switchyard.common.testing.shutdown_checks import DrillOutcome
 from switchyard.common.testing.waiting import wait_until
 
 # A drain long enough for the clients to see the 503 before the listener closes, even when a
 # loaded 2-core machine is slow to let the watcher poll (1 s was tight).
-DRILL_SHUTDOWN = ShutdownSettings(drain_s=3.0, http_timeout_s=10, work_timeout_s=5.0)
+DRILL_SHUTDOWN = ShutdownSettings(drain_s=3.0)
 # What the process may take beyond the worst case of its settings: interpreter start-up and exit
 # on a busy machine. Past the bound Kubernetes would have killed it.
 EXIT_MARGIN_S = 10.0
@@ -278,15 +278,3 @@ class ShutdownDrill:
         async with self._sessions.begin() as session:
             for statement in statements:
                 await session.execute(text(statement))
-
-
-async def group_members(kafka: KafkaSettings, consumer: str) -> int:
-    """How many members consumer ``consumer``'s group has now (0 once every member left)."""
-    admin = create_admin(kafka, client_id="switchyard-drill")
-    await admin.start()
-    try:
-        (response,) = await admin.describe_consumer_groups([kafka.topic(consumer)])
-    finally:
-        await admin.close()
-    (group,) = response.to_object()["groups"]
-    return len(group["members"])
