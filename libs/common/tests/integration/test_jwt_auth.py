@@ -14,7 +14,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from joserfc import jwt
 from joserfc.jwk import OctKey, OKPKey
 from litestar import Litestar, get
@@ -33,7 +32,7 @@ from switchyard.common.http.auth import (
     deny_tokens_issued_before,
 )
 from switchyard.common.http.auth.jwks import JwksSource
-from switchyard.common.testing.services import free_port
+from switchyard.common.testing.services import free_port, served_over_http
 
 pytestmark = pytest.mark.integration
 
@@ -65,16 +64,9 @@ async def jwks_endpoint() -> AsyncIterator[JwksEndpoint]:
         endpoint.hits += 1
         return endpoint.document
 
-    config = uvicorn.Config(Litestar([jwks]), host="127.0.0.1", port=0, log_config=None, lifespan="off")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn exposes readiness only as this flag
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    endpoint.url = f"http://127.0.0.1:{port}/.well-known/jwks.json"
-    yield endpoint
-    server.should_exit = True
-    await task
+    async with served_over_http(Litestar([jwks]), name="test-jwks-endpoint") as base_url:
+        endpoint.url = f"{base_url}/.well-known/jwks.json"
+        yield endpoint
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ from typing import Any
 import httpx
 import msgspec
 import pytest
-import uvicorn
 from aiokafka import AIOKafkaProducer
 from litestar import Litestar
 from sqlalchemy import RowMapping, select
@@ -45,6 +44,7 @@ from switchyard.common.testing import (
     committed_offsets,
     isolated_topics,
     running_app,
+    served_over_http,
     service_settings,
 )
 from switchyard.common.testing.problems import assert_problem, error_paths
@@ -321,21 +321,11 @@ class IngestApp:
     async def served(self) -> AsyncIterator[httpx.AsyncClient]:
         """A client of the same app served over real HTTP (uvicorn on a free port), so that a
         streamed response arrives as it is written (the ASGI client hands it over only once ended)."""
-        config = uvicorn.Config(self.asgi, host="127.0.0.1", port=0, log_config=None, lifespan="off")
-        server = uvicorn.Server(config)
-        task = asyncio.create_task(server.serve(), name="ingest-test-http")
-        try:
-            while not server.started:  # uvicorn exposes readiness only as this flag
-                if task.done():
-                    task.result()
-                    raise RuntimeError("uvicorn stopped during startup")
-                await asyncio.sleep(0.01)
-            port = server.servers[0].sockets[0].getsockname()[1]
-            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-                yield client
-        finally:
-            server.should_exit = True
-            await task
+        async with (
+            served_over_http(self.asgi, name="ingest-test-http") as base_url,
+            httpx.AsyncClient(base_url=base_url, timeout=30) as client,
+        ):
+            yield client
 
     async def close(self) -> None:
         if self._producer is not None:

@@ -19,7 +19,6 @@ from typing import Any
 import httpx
 import msgspec
 import pytest
-import uvicorn
 from litestar import Litestar
 from redis.asyncio import Redis
 from sqlalchemy import RowMapping, select
@@ -33,6 +32,7 @@ from switchyard.common.testing import (
     JwksServer,
     isolated_topics,
     running_app,
+    served_over_http,
     service_settings,
 )
 from switchyard.common.testing.problems import assert_problem
@@ -321,27 +321,6 @@ class NotificationsApi:
 
 
 @asynccontextmanager
-async def serve(app: Litestar) -> AsyncIterator[str]:
-    """Serve ``app`` (its lifespan already running) on a free loopback port; the base URL."""
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, log_config=None, lifespan="off", timeout_graceful_shutdown=2
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(), name="notifications-test-server")
-    while not server.started:  # uvicorn exposes readiness only as this flag
-        if task.done():
-            task.result()
-            raise RuntimeError("uvicorn stopped during startup")
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
-
-
-@asynccontextmanager
 async def running_notifications(
     database_server_url: str,
     kafka_bootstrap: str,
@@ -363,7 +342,9 @@ async def running_notifications(
                 settings, notifications or quiet_notifications(), heartbeat_s=HEARTBEAT_S
             )
             client = await stack.enter_async_context(running_app(app))
-            base_url = await stack.enter_async_context(serve(app))
+            base_url = await stack.enter_async_context(
+                served_over_http(app, name="notifications-test-server", graceful_timeout_s=2)
+            )
             redis = Redis.from_url(redis_url)
             stack.push_async_callback(redis.aclose)
             yield NotificationsApi(

@@ -6,17 +6,17 @@ bearer checks run end to end (signature, kid, claims, denylist) without an auth 
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
-import uvicorn
 from joserfc import jwt
 from joserfc.jwk import ECKey
 from litestar import Litestar, get
+
+from switchyard.common.testing.services import served_over_http
 
 ALGORITHM = "ES256"
 ISSUER = "switchyard-auth"
@@ -83,18 +83,6 @@ async def serve_jwks(server: JwksServer | None = None) -> AsyncIterator[JwksServ
     def document() -> dict[str, Any]:
         return jwks.document()
 
-    config = uvicorn.Config(Litestar([document]), host="127.0.0.1", port=0, log_config=None, lifespan="off")
-    uvicorn_server = uvicorn.Server(config)
-    task = asyncio.create_task(uvicorn_server.serve(), name="switchyard-test-jwks")
-    while not uvicorn_server.started:  # uvicorn exposes readiness only as this flag
-        if task.done():
-            task.result()
-            raise RuntimeError("the JWKS server stopped during startup")
-        await asyncio.sleep(0.01)
-    port = uvicorn_server.servers[0].sockets[0].getsockname()[1]
-    jwks.url = f"http://127.0.0.1:{port}/.well-known/jwks.json"
-    try:
+    async with served_over_http(Litestar([document]), name="switchyard-test-jwks") as base_url:
+        jwks.url = f"{base_url}/.well-known/jwks.json"
         yield jwks
-    finally:
-        uvicorn_server.should_exit = True
-        await task

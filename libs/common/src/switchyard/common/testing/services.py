@@ -13,8 +13,10 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
+import uvicorn
 from litestar import Litestar
 
 from switchyard.common.db import DatabaseSettings
@@ -102,6 +104,36 @@ async def running_app(
             yield client
     finally:
         stop.set()
+        await task
+
+
+@asynccontextmanager
+async def served_over_http(
+    app: Any, *, name: str, graceful_timeout_s: int | None = None
+) -> AsyncIterator[str]:
+    """``app`` (any ASGI app) served by uvicorn in this event loop on a free loopback port, without
+    running its lifespan (the caller has, or it has none); the base URL. Real HTTP, so a streamed
+    response reaches the client as it is written (an ASGI client gets it only once it ended)."""
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=0,
+        log_config=None,
+        lifespan="off",
+        timeout_graceful_shutdown=graceful_timeout_s,
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve(), name=name)
+    while not server.started:  # uvicorn exposes readiness only as this flag
+        if task.done():
+            task.result()
+            raise RuntimeError(f"{name}: uvicorn stopped during startup")
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
         await task
 
 
