@@ -39,9 +39,10 @@ from switchyard.common.contracts import (
     to_envelope,
 )
 from switchyard.common.db.erasure import user_digest
-from switchyard.common.messaging import KafkaSettings, create_admin, create_producer
+from switchyard.common.messaging import KafkaSettings, create_producer
 from switchyard.common.runtime import ServiceSettings
 from switchyard.common.testing import committed_offsets, publish_raw
+from switchyard.common.testing.kafka import describe_group
 from switchyard.common.testing.smtp import ReceivedMessage, SmtpTestServer
 from switchyard.notifications.adapters.orm import deliveries, erased_users, recipients
 from switchyard.notifications.bootstrap import bootstrap
@@ -129,15 +130,9 @@ async def publish_many(
 
 async def consumer_ready(kafka: KafkaSettings, consumer: str, *, members: int = 1) -> bool:
     """Whether ``consumer``'s group is stable with ``members`` members, each assigned partitions."""
-    admin = create_admin(kafka, client_id="switchyard-tests")
-    await admin.start()
-    try:
-        (response,) = await admin.describe_consumer_groups([kafka.topic(consumer)])
-    finally:
-        await admin.close()
-    (group,) = response.groups
-    state, found = group[2], group[5]
-    return state == "Stable" and len(found) == members and all(member[4] for member in found)
+    group = await describe_group(kafka, consumer)
+    found = group["members"]
+    return group["state"] == "Stable" and len(found) == members and all(m["member_assignment"] for m in found)
 
 
 # Events, each to an address of its own.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 from aiokafka import ConsumerRecord
 
@@ -47,8 +48,9 @@ async def committed_offsets(kafka: KafkaSettings, consumer: str, topic: str) -> 
     return sum(max(meta.offset, 0) for partition, meta in offsets.items() if partition.topic == topic)
 
 
-async def group_members(kafka: KafkaSettings, consumer: str) -> int:
-    """How many members consumer ``consumer``'s group has now (0 once every member left)."""
+async def describe_group(kafka: KafkaSettings, consumer: str) -> dict[str, Any]:
+    """Consumer ``consumer``'s Kafka group now: ``state``, and ``members`` (each with its
+    ``member_assignment``); the group carries the topic prefix."""
     admin = create_admin(kafka, client_id="switchyard-tests")
     await admin.start()
     try:
@@ -56,7 +58,12 @@ async def group_members(kafka: KafkaSettings, consumer: str) -> int:
     finally:
         await admin.close()
     (group,) = response.to_object()["groups"]
-    return len(group["members"])
+    return dict(group)
+
+
+async def group_members(kafka: KafkaSettings, consumer: str) -> int:
+    """How many members consumer ``consumer``'s group has now (0 once every member left)."""
+    return len((await describe_group(kafka, consumer))["members"])
 
 
 async def publish_raw(
