@@ -33,14 +33,32 @@ PASSTHROUGH_PREFIXES = ("OTEL_", "AUTH_", "NOTIFICATIONS_", "INGEST_")
 # SMTP_PORT is a stack port (the local mail sink listens on it) and is read like the other ports.
 PASSTHROUGH_NAMES = ("LOG_LEVEL", "SMTP_HOST")
 
-# The local gateway's settings over the production-like defaults of deploy/local/gateway.py
-# (docs/gateway.md). The limits are far above production's because the whole test suite goes
-# through this gateway from 127.0.0.1 (hundreds of sign-ins a minute, bulk imports, load runs);
-# the limits themselves are tested on private gateways with low ones. A variable of the same name
-# in the caller's environment wins, e.g. GATEWAY_CORS_ALLOWED_ORIGINS=http://localhost:5173 make up.
-LOCAL_GATEWAY_SETTINGS: dict[str, str] = {
+# The production-like value of every setting of the template (docs/gateway.md explains each);
+# docker-compose.yml's gateway environment repeats them. The local stack replaces some
+# (LOCAL_GATEWAY_SETTINGS).
+GATEWAY_DEFAULTS: dict[str, str] = {
     "GATEWAY_ALLOWED_HOSTS": "localhost 127.0.0.1",
     "GATEWAY_CORS_ALLOWED_ORIGINS": "",
+    "GATEWAY_CORS_MAX_AGE": "600",
+    "GATEWAY_API_RATE": "20r/s",
+    "GATEWAY_API_BURST": "40",
+    "GATEWAY_API_RETRY_AFTER": "1",
+    "GATEWAY_AUTH_RATE": "10r/m",
+    "GATEWAY_AUTH_BURST": "10",
+    "GATEWAY_AUTH_RETRY_AFTER": "6",
+    # No one: 0.0.0.0 is never the source of a connection.
+    "GATEWAY_REAL_IP_FROM": "0.0.0.0/32",
+    "GATEWAY_HSTS": "",
+    "GATEWAY_GZIP_MIN_LENGTH": "1024",
+    "GATEWAY_UPSTREAM_READ_TIMEOUT": "300s",
+}
+
+# The local gateway's differences from those (docs/gateway.md): limits far above production's,
+# because the whole test suite goes through this gateway from 127.0.0.1 (hundreds of sign-ins a
+# minute, bulk imports, load runs); the limits themselves are tested on private gateways with low
+# ones. Any GATEWAY_* variable in the caller's environment wins over both, e.g.
+# GATEWAY_CORS_ALLOWED_ORIGINS=http://localhost:5173 make up.
+LOCAL_GATEWAY_SETTINGS: dict[str, str] = {
     "GATEWAY_API_RATE": "10000r/s",
     "GATEWAY_API_BURST": "10000",
     "GATEWAY_AUTH_RATE": "1000r/s",
@@ -196,5 +214,6 @@ def load_config(env: Mapping[str, str] | None = None) -> StackConfig:
         and k not in DEFAULT_PORTS
         and (k in PASSTHROUGH_NAMES or k.startswith(PASSTHROUGH_PREFIXES))
     }
-    gateway_settings = {name: env.get(name) or value for name, value in LOCAL_GATEWAY_SETTINGS.items()}
+    chosen = {name: env[name] for name in GATEWAY_DEFAULTS if env.get(name)}
+    gateway_settings = {**LOCAL_GATEWAY_SETTINGS, **chosen}
     return StackConfig(paths=paths, ports=ports, passthrough=passthrough, gateway_settings=gateway_settings)

@@ -12,7 +12,7 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
-from .config import SERVICES, StackConfig, StackError
+from .config import GATEWAY_DEFAULTS, SERVICES, StackConfig, StackError
 from .procs import ProcessSpec
 
 NAME = "gateway"
@@ -23,26 +23,6 @@ STATIC_FILES = ("docs.html",)
 # envsubst semantics, braces only: ${NAME} with an upper-case name; nginx's $vars stay untouched.
 PLACEHOLDER = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
 TEMP_DIRS = ("body", "proxy", "fastcgi", "uwsgi", "scgi")
-
-# The production-like value of every setting of the template (docs/gateway.md explains each);
-# docker-compose.yml's gateway environment repeats them. The local stack replaces some
-# (config.LOCAL_GATEWAY_SETTINGS).
-DEFAULT_SETTINGS: dict[str, str] = {
-    "GATEWAY_ALLOWED_HOSTS": "localhost 127.0.0.1",
-    "GATEWAY_CORS_ALLOWED_ORIGINS": "",
-    "GATEWAY_CORS_MAX_AGE": "600",
-    "GATEWAY_API_RATE": "20r/s",
-    "GATEWAY_API_BURST": "40",
-    "GATEWAY_API_RETRY_AFTER": "1",
-    "GATEWAY_AUTH_RATE": "10r/m",
-    "GATEWAY_AUTH_BURST": "10",
-    "GATEWAY_AUTH_RETRY_AFTER": "6",
-    # No one: 0.0.0.0 is never the source of a connection.
-    "GATEWAY_REAL_IP_FROM": "0.0.0.0/32",
-    "GATEWAY_HSTS": "",
-    "GATEWAY_GZIP_MIN_LENGTH": "1024",
-    "GATEWAY_UPSTREAM_READ_TIMEOUT": "300s",
-}
 
 
 def nginx_binary() -> str:
@@ -66,12 +46,12 @@ def template_values(
     upstreams: Mapping[str, str],
     settings: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """Every placeholder's value: `settings` over the production-like DEFAULT_SETTINGS."""
-    unknown = sorted(set(settings or {}) - set(DEFAULT_SETTINGS))
+    """Every placeholder's value: `settings` over the production-like GATEWAY_DEFAULTS."""
+    unknown = sorted(set(settings or {}) - set(GATEWAY_DEFAULTS))
     if unknown:
         raise StackError(f"unknown gateway settings: {', '.join(unknown)}")
     values = {
-        **DEFAULT_SETTINGS,
+        **GATEWAY_DEFAULTS,
         **(settings or {}),
         "GATEWAY_LISTEN": listen,
         "GATEWAY_ACCESS_LOG": access_log,

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from deploy.local.gateway import DEFAULT_SETTINGS, STATIC_FILES
+from deploy.local.config import GATEWAY_DEFAULTS
+from deploy.local.gateway import STATIC_FILES
 from switchyard.common.runtime.settings import ShutdownSettings
 from switchyard.common.settings import load_settings
 
@@ -118,13 +119,13 @@ def test_gateway_settings_default_to_the_production_like_values_and_docs_are_mou
     gateway = compose["services"]["gateway"]
     env = gateway["environment"]
     defaults = {}
-    for name in DEFAULT_SETTINGS:
+    for name in GATEWAY_DEFAULTS:
         # "${NAME:-default}": overridable in .env, with the same default as deploy/local/gateway.py.
         match = re.fullmatch(r"\$\{(\w+):-([^}]*)\}", str(env.get(name)))
         assert match, f"{name}: {env.get(name)!r}"
         assert match.group(1) == name
         defaults[name] = match.group(2)
-    assert defaults == DEFAULT_SETTINGS
+    assert defaults == GATEWAY_DEFAULTS
     docs_dir = env["GATEWAY_DOCS_DIR"]
     assert all(f"./deploy/nginx/{name}:{docs_dir}/{name}:ro" in gateway["volumes"] for name in STATIC_FILES)
 

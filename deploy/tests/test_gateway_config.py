@@ -18,7 +18,14 @@ import httpx
 import pytest
 
 from deploy.local import gateway
-from deploy.local.config import LOCAL_GATEWAY_SETTINGS, ROUTES, SERVICES, StackError, load_config
+from deploy.local.config import (
+    GATEWAY_DEFAULTS,
+    LOCAL_GATEWAY_SETTINGS,
+    ROUTES,
+    SERVICES,
+    StackError,
+    load_config,
+)
 from deploy.tests.gateway_nginx import (
     API_CSP,
     PROBLEM_JSON,
@@ -191,7 +198,7 @@ def test_every_placeholder_has_a_default_and_a_line_in_the_template_header():
     placeholders = set(gateway.PLACEHOLDER.findall(template))
     given_per_deployment = {"GATEWAY_LISTEN", "GATEWAY_ACCESS_LOG", "GATEWAY_DOCS_DIR"}
     upstreams = {f"{service.upper()}_UPSTREAM" for service in SERVICES}
-    assert placeholders == set(gateway.DEFAULT_SETTINGS) | given_per_deployment | upstreams
+    assert placeholders == set(GATEWAY_DEFAULTS) | given_per_deployment | upstreams
     header = "\n".join(line for line in template.splitlines() if line.startswith("#"))
     assert all(re.search(rf"\b{name}\b", header) for name in placeholders)
     # envsubst would replace $NAME as well as ${NAME}; the local renderer only the braced form.
@@ -596,3 +603,14 @@ def test_each_service_is_mounted_where_its_openapi_document_says() -> None:
         )
     }
     assert mounted == dict(GATEWAY_PREFIXES)
+
+
+def test_any_gateway_setting_in_the_environment_of_make_up_wins(tmp_path):
+    environment = {"STACK_DIR": str(tmp_path), "GATEWAY_HSTS": "max-age=60", "GATEWAY_API_RATE": "5r/s"}
+    config = load_config(environment)
+    values = gateway.stack_values(config, listen="127.0.0.1:1", access_log="off")
+    assert values["GATEWAY_HSTS"] == "max-age=60"
+    assert values["GATEWAY_API_RATE"] == "5r/s"
+    # Unset ones keep the local stack's value, else the production default.
+    assert values["GATEWAY_AUTH_RATE"] == LOCAL_GATEWAY_SETTINGS["GATEWAY_AUTH_RATE"]
+    assert values["GATEWAY_GZIP_MIN_LENGTH"] == GATEWAY_DEFAULTS["GATEWAY_GZIP_MIN_LENGTH"]

@@ -12,23 +12,21 @@ import httpx
 import pytest
 
 from deploy.local import gateway
-from deploy.local.config import load_config
+from deploy.local.config import GATEWAY_DEFAULTS, load_config
 from deploy.tests.gateway_nginx import assert_problem, assert_security_headers, free_port, private_gateway
 
 pytestmark = pytest.mark.e2e
 
 APP = "https://app.example.test"
 # Production's strict limit is 10 a minute with a burst of 10; the general one 20/s, burst 40.
-STRICT_BURST = int(gateway.DEFAULT_SETTINGS["GATEWAY_AUTH_BURST"])
+STRICT_BURST = int(GATEWAY_DEFAULTS["GATEWAY_AUTH_BURST"])
 
 
 @pytest.fixture(scope="module")
 def url() -> Iterator[str]:
     config = load_config()
     values = gateway.stack_values(config, listen=f"127.0.0.1:{free_port()}", access_log="/dev/null")
-    production = {
-        name: gateway.DEFAULT_SETTINGS[name] for name in values if name.endswith(("_RATE", "_BURST"))
-    }
+    production = {name: GATEWAY_DEFAULTS[name] for name in values if name.endswith(("_RATE", "_BURST"))}
     values.update(production)
     values["GATEWAY_CORS_ALLOWED_ORIGINS"] = APP
     with private_gateway(values) as base:
