@@ -23,6 +23,7 @@ from switchyard.common.contracts import (
     ImportRowSubmitted,
     InvitationIssued,
 )
+from switchyard.common.db.unit_of_work import OUTBOX_COLUMNS
 from switchyard.common.http import PROBLEM_JSON
 from switchyard.common.testing import wait_until
 
@@ -30,6 +31,8 @@ pytestmark = pytest.mark.integration
 
 # conftest.STRONG (conftest modules are not importable under --import-mode=importlib).
 STRONG = "amber falcon drifts over quiet harbor"
+
+_EVENT_TYPE = OUTBOX_COLUMNS.index("event_type")
 
 
 def _row(import_id: uuid.UUID, row_number: int, name: str, **fields: Any) -> ImportRowSubmitted:
@@ -220,7 +223,7 @@ async def test_the_same_row_twice_in_one_batch_is_one_account_announced_once(mak
     uow = AuthUnitOfWork(sessions)
     async with uow:
         outcomes = await invite_accounts([row, row], ctx, uow)
-        written = Counter(str(pending["event_type"]) for pending in uow._pending)
+        written = Counter(str(pending[_EVENT_TYPE]) for pending in uow._pending)
         await uow.commit()
 
     assert [(o.outcome, o.row_number) for o in outcomes] == [("created", 7), ("created", 7)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 from uuid import UUID
 
@@ -13,8 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchyard.auth.adapters.orm import accounts
 from switchyard.auth.domain.model import Account
+from switchyard.common.db.bulk import BulkInsert
 
 _COLUMNS = tuple(c.name for c in accounts.columns)
+_ROW = attrgetter(*_COLUMNS)
+_ADD_MANY = BulkInsert(accounts, _COLUMNS, skip_conflicts=True, returning=("id",))
 
 
 def _account(row: RowMapping) -> Account:
@@ -72,11 +76,7 @@ class AccountRepository:
 
     async def add_many(self, new: Sequence[Account]) -> set[UUID]:
         """Insert in one statement, in order; the ids inserted (a taken id, email or username is skipped)."""
-        if not new:
-            return set()
-        # An executemany (SQLAlchemy's "insertmanyvalues"): compiled once, sent in large batches.
-        statement = pg_insert(accounts).on_conflict_do_nothing().returning(accounts.c.id)
-        return set((await self._session.execute(statement, [_values(account) for account in new])).scalars())
+        return set(await _ADD_MANY.returned(self._session, map(_ROW, new)))
 
     async def holders(
         self, *, ids: Sequence[UUID], emails: Sequence[str], usernames: Sequence[str]

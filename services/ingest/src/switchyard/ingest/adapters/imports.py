@@ -13,12 +13,22 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from switchyard.common.db.bulk import BulkInsert
 from switchyard.ingest.adapters.orm import import_answers, import_errors, imports
 from switchyard.ingest.domain.model import ACTIVE, ImportJob, ImportStatus
 from switchyard.ingest.domain.rows import RowError
 
 CREATED, REJECTED = 1, 2
 _JOB_FIELDS = [f.name for f in fields(ImportJob)]
+_ADD_ERRORS = BulkInsert(
+    import_errors, ("import_id", "row_number", "column_name", "code", "message", "value")
+)
+_RECORD_ANSWERS = BulkInsert(
+    import_answers,
+    ("import_id", "row_number", "outcome"),
+    skip_conflicts=True,
+    returning=("row_number", "outcome"),
+)
 
 
 def _job(row: RowMapping) -> ImportJob:
@@ -94,21 +104,10 @@ class ImportRepository:
         return list((await self._session.execute(statement)).scalars())
 
     async def add_errors(self, import_id: UUID, errors: Sequence[RowError]) -> None:
-        if errors:
-            await self._session.execute(
-                insert(import_errors),
-                [
-                    {
-                        "import_id": import_id,
-                        "row_number": error.row_number,
-                        "column_name": error.column,
-                        "code": error.code,
-                        "message": error.message,
-                        "value": error.value,
-                    }
-                    for error in errors
-                ],
-            )
+        await _ADD_ERRORS.run(
+            self._session,
+            [(import_id, e.row_number, e.column, e.code, e.message, e.value) for e in errors],
+        )
 
     async def errors_page(self, import_id: UUID, *, after: tuple[int, int] | None, limit: int) -> list[Any]:
         statement = (
@@ -127,12 +126,6 @@ class ImportRepository:
         self, import_id: UUID, answers: Sequence[tuple[int, int]]
     ) -> list[tuple[int, int]]:
         """Store (row_number, outcome) answers; returns the ones not stored before (first answer wins)."""
-        if not answers:
-            return []
-        statement = (
-            insert(import_answers)
-            .on_conflict_do_nothing()
-            .returning(import_answers.c.row_number, import_answers.c.outcome)
+        return await _RECORD_ANSWERS.returned(
+            self._session, [(import_id, row, outcome) for row, outcome in answers]
         )
-        rows = [{"import_id": import_id, "row_number": row, "outcome": outcome} for row, outcome in answers]
-        return [(row.row_number, row.outcome) for row in await self._session.execute(statement, rows)]

@@ -6,11 +6,13 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from switchyard.common.db.bulk import BulkInsert
 from switchyard.ingest.adapters.orm import onboarded_users
 from switchyard.ingest.domain.model import OnboardedUser
+
+_ADD_MANY = BulkInsert(onboarded_users, ("user_id", "email"), skip_conflicts=True)
 
 
 class OnboardedUserRepository:
@@ -18,11 +20,7 @@ class OnboardedUserRepository:
         self._session = session
 
     async def add_many(self, users: Sequence[OnboardedUser]) -> None:
-        if users:
-            await self._session.execute(
-                insert(onboarded_users).on_conflict_do_nothing(),
-                [{"user_id": user.user_id, "email": user.email} for user in users],
-            )
+        await _ADD_MANY.run(self._session, [(user.user_id, user.email) for user in users])
 
     async def delete(self, user_id: UUID) -> None:
         await self._session.execute(delete(onboarded_users).where(onboarded_users.c.user_id == user_id))

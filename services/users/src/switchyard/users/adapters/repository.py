@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import RowMapping, delete, func, insert, literal_column, select, text, tuple_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from switchyard.common.db.bulk import BulkInsert
 from switchyard.users.adapters.orm import SEARCH_TEXT, profiles
 from switchyard.users.domain.model import Profile, Role
 from switchyard.users.domain.pagination import UserQuery
@@ -17,6 +18,9 @@ from switchyard.users.domain.pagination import UserQuery
 _COLUMNS = tuple(c.name for c in profiles.columns)
 # Held for the rest of the transaction by any change that could remove an active admin.
 _ADMINS_LOCK = 0x5157_4144  # "UWAD"
+# A profile's values in _COLUMNS order (its Role is a str).
+_row = attrgetter(*_COLUMNS)
+_ADD_NEW = BulkInsert(profiles, _COLUMNS, skip_conflicts=("id",), returning=("id",))
 
 
 def _profile(row: RowMapping) -> Profile:
@@ -54,15 +58,7 @@ class ProfileRepository:
         Only the id may already exist (a registration delivered again): a clash on email or
         username is an error, as it would be for :meth:`add`.
         """
-        if not new:
-            return set()
-        # An executemany (SQLAlchemy's "insertmanyvalues"): compiled once, sent in large batches.
-        statement = (
-            pg_insert(profiles)
-            .on_conflict_do_nothing(index_elements=[profiles.c.id])
-            .returning(profiles.c.id)
-        )
-        return set((await self._session.execute(statement, [_values(profile) for profile in new])).scalars())
+        return set(await _ADD_NEW.returned(self._session, map(_row, new)))
 
     async def save(self, profile: Profile) -> None:
         values = _values(profile)
