@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -21,6 +20,7 @@ from switchyard.common.contracts.auth import (
 )
 from switchyard.common.contracts.base import IntegrationEvent
 from switchyard.common.contracts.envelope import Envelope
+from switchyard.common.contracts.ids import uuid7
 from switchyard.common.contracts.ingest import ImportCompleted, ImportRowSubmitted
 from switchyard.common.contracts.users import (
     UserCreated,
@@ -89,7 +89,7 @@ def to_envelope(
 ) -> Envelope:
     """Wrap ``event``; a fresh id and the current UTC time unless given."""
     return Envelope(
-        id=event_id or uuid.uuid4(),
+        id=event_id or uuid7(),
         type=event.TYPE,
         version=event.VERSION,
         occurred_at=occurred_at or datetime.now(UTC),
