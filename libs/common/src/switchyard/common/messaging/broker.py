@@ -16,6 +16,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from fast_depends.msgspec import MsgSpecSerializer
 from faststream.kafka import KafkaBroker
 
+from switchyard.common.messaging.partitioner import key_partitioner
 from switchyard.common.messaging.settings import KafkaSettings
 
 
@@ -27,6 +28,7 @@ def producer_options(settings: KafkaSettings) -> dict[str, Any]:
         "request_timeout_ms": settings.request_timeout_ms,
         "max_batch_size": settings.max_batch_size,
         "linger_ms": settings.linger_ms,
+        "partitioner": key_partitioner,
     }
 
 
