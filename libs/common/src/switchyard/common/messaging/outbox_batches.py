@@ -13,8 +13,6 @@ from switchyard.common.messaging.settings import KafkaSettings
 
 log = structlog.get_logger()
 
-_CONTENT_TYPE = ("content-type", b"application/json")
-
 
 class SentBatch:
     """Rows handed to the producer, and the futures of their acknowledgements."""
@@ -41,11 +39,9 @@ async def send_batch(producer: AIOKafkaProducer, kafka: KafkaSettings, rows: lis
     """Enqueue ``rows`` in order without waiting for Kafka (the producer batches per partition)."""
     futures: list[asyncio.Future[object]] = []
     for row in rows:
-        headers = [(name, value.encode()) for name, value in row.headers.items()]
-        headers.append(_CONTENT_TYPE)
         try:
             future = await producer.send(
-                kafka.topic(row.topic), value=row.payload.encode(), key=row.key.encode(), headers=headers
+                kafka.topic(row.topic), value=row.payload.encode(), key=row.key.encode(), headers=row.headers
             )
         except KafkaError as exc:
             log.error("outbox send refused", topic=row.topic, error=repr(exc))

@@ -25,7 +25,8 @@ class OutboxRow(msgspec.Struct, frozen=True):
     topic: str
     key: str
     payload: str
-    headers: dict[str, str]
+    # As Kafka record headers, content-type included.
+    headers: list[tuple[str, bytes]]
 
 
 class OutboxConnection:
@@ -61,9 +62,18 @@ class OutboxConnection:
             limit,
             after,
         )
-        return [
-            OutboxRow(r["id"], r["topic"], r["key"], r["payload"], _headers(r["headers"])) for r in records
-        ]
+        # The rows of one request share their trace context, so their headers are mostly one text.
+        headers: dict[str, list[tuple[str, bytes]]] = {}
+        rows = []
+        for r in records:
+            raw = r["headers"]
+            kafka_headers = headers.get(raw) if isinstance(raw, str) else None
+            if kafka_headers is None:
+                kafka_headers = _kafka_headers(raw)
+                if isinstance(raw, str):
+                    headers[raw] = kafka_headers
+            rows.append(OutboxRow(r["id"], r["topic"], r["key"], r["payload"], kafka_headers))
+        return rows
 
     async def delete_relayed(self, ids: Sequence[int]) -> None:
         """Kafka acknowledged these rows: they leave the outbox."""
@@ -80,8 +90,10 @@ class OutboxConnection:
 
 
 _HEADERS = msgspec.json.Decoder(dict[str, str])
+CONTENT_TYPE = ("content-type", b"application/json")
 
 
-def _headers(raw: str | dict[str, str]) -> dict[str, str]:
+def _kafka_headers(raw: str | dict[str, str]) -> list[tuple[str, bytes]]:
     # asyncpg hands jsonb over as text unless a codec is registered.
-    return raw if isinstance(raw, dict) else _HEADERS.decode(raw)
+    decoded = raw if isinstance(raw, dict) else _HEADERS.decode(raw)
+    return [*((name, value.encode()) for name, value in decoded.items()), CONTENT_TYPE]
