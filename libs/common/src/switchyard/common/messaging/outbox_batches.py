@@ -1,4 +1,4 @@
-"""Sending one batch of outbox rows: enqueue every record, collect the acks later."""
+"""Sending one batch of outbox rows: pack every record, collect the acks later."""
 
 from __future__ import annotations
 
@@ -9,42 +9,53 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from switchyard.common.messaging.outbox_store import OutboxRow
+from switchyard.common.messaging.record_batches import Parcel, RecordBatches
 from switchyard.common.messaging.settings import KafkaSettings
 
 log = structlog.get_logger()
 
 
 class SentBatch:
-    """Rows handed to the producer, and the futures of their acknowledgements."""
+    """Rows handed to the producer, each with the Kafka batch (parcel) it travels in."""
 
-    def __init__(
-        self, rows: list[OutboxRow], futures: list[asyncio.Future[object]], *, complete: bool
-    ) -> None:
+    def __init__(self, rows: list[OutboxRow], parcels: list[Parcel], *, complete: bool) -> None:
         self.rows = rows
-        self.futures = futures
-        # False when the producer refused a row: the rows after it were never sent.
+        self.parcels = parcels
+        # False when the producer refused a row: some rows were never sent.
         self.complete = complete
 
     async def acknowledged(self) -> list[OutboxRow]:
-        """Wait for every ack; the rows acknowledged before the first failure, in order."""
-        results = await asyncio.gather(*self.futures, return_exceptions=True)
-        for index, result in enumerate(results):
-            if isinstance(result, BaseException):
-                log.error("outbox record not acknowledged", topic=self.rows[index].topic, error=repr(result))
+        """Wait for every ack; the rows acknowledged before the first failure (or unsent row), in order."""
+        futures = {id(p.future): p.future for p in self.parcels if p.future is not None}
+        await asyncio.gather(*futures.values(), return_exceptions=True)
+        for index, parcel in enumerate(self.parcels):
+            future = parcel.future
+            if future is None:
+                return self.rows[:index]
+            if future.exception() is not None:
+                log.error(
+                    "outbox record not acknowledged",
+                    topic=self.rows[index].topic,
+                    error=repr(future.exception()),
+                )
                 return self.rows[:index]
         return self.rows
 
 
 async def send_batch(producer: AIOKafkaProducer, kafka: KafkaSettings, rows: list[OutboxRow]) -> SentBatch:
-    """Enqueue ``rows`` in order without waiting for Kafka (the producer batches per partition)."""
-    futures: list[asyncio.Future[object]] = []
-    for row in rows:
-        try:
-            future = await producer.send(
-                kafka.topic(row.topic), value=row.payload.encode(), key=row.key.encode(), headers=row.headers
+    """Pack ``rows`` per partition, in order, without waiting for Kafka's acks."""
+    batches = RecordBatches(producer)
+    parcels: list[Parcel] = []
+    try:
+        for row in rows:
+            parcels.append(
+                await batches.add(kafka.topic(row.topic), row.key.encode(), row.payload.encode(), row.headers)
             )
-        except KafkaError as exc:
-            log.error("outbox send refused", topic=row.topic, error=repr(exc))
-            return SentBatch(rows[: len(futures)], futures, complete=False)
-        futures.append(future)
-    return SentBatch(rows, futures, complete=True)
+        await batches.submit()
+    except KafkaError as exc:
+        log.error(
+            "outbox send refused", topic=rows[len(parcels) - 1].topic if parcels else None, error=repr(exc)
+        )
+        # Whatever was packed but not submitted stays unsent: acknowledged() stops at its first row.
+        return SentBatch(rows[: len(parcels)], parcels, complete=False)
+    return SentBatch(rows, parcels, complete=True)

@@ -1,8 +1,8 @@
 """Sending valid rows to auth as ``ingest.import-row-submitted`` commands, a batch at a time.
 
-Every record of a batch is handed to the producer before any acknowledgement is awaited
-(the producer packs them into a few requests per partition); then all acks are awaited
-together. The batch is checkpointed only after that, so a crash re-sends it: auth derives
+Every record of a batch is packed into Kafka batches per partition before any acknowledgement
+is awaited (``RecordBatches``: one ack per Kafka batch, not per record); then all acks are
+awaited together. The batch is checkpointed only after that, so a crash re-sends it: auth derives
 the account id from import and row, so a row sent twice still makes one account.
 """
 
@@ -17,6 +17,7 @@ from opentelemetry import propagate
 
 from switchyard.common.contracts import ImportRowSubmitted, encode_envelope, to_envelope
 from switchyard.common.messaging import KafkaSettings, create_producer
+from switchyard.common.messaging.record_batches import RecordBatches
 from switchyard.ingest.domain.rows import ValidRow
 
 _CONTENT_TYPE = ("content-type", b"application/json")
@@ -45,7 +46,7 @@ class RowSender:
         propagate.inject(headers)
         header_list = [(name, value.encode()) for name, value in headers.items()]
         header_list.append(_CONTENT_TYPE)
-        futures = []
+        batches = RecordBatches(producer)
         for row in rows:
             event = ImportRowSubmitted(
                 import_id=import_id,
@@ -60,12 +61,8 @@ class RowSender:
             envelope = to_envelope(
                 event, source=self._service, event_id=uuid5(import_id, str(row.row_number))
             )
-            futures.append(
-                await producer.send(
-                    self._topic, encode_envelope(envelope), key=envelope.key.encode(), headers=header_list
-                )
-            )
-        await asyncio.gather(*futures)
+            await batches.add(self._topic, envelope.key.encode(), encode_envelope(envelope), header_list)
+        await asyncio.gather(*await batches.submit())
 
     async def close(self) -> None:
         if self._producer is not None:
