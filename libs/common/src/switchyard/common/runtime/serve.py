@@ -8,6 +8,7 @@ lets the requests in flight finish and runs the app's lifespan shutdown (docs/op
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 import sys
 import time
@@ -72,11 +73,31 @@ class DrainingServer(uvicorn.Server):
 
 
 class AnnouncedLifespan(LifespanOn):
-    """uvicorn's lifespan, saying when the app's shutdown begins: every request has finished by then."""
+    """uvicorn's lifespan, saying when the app's shutdown begins: every request has finished by then.
+
+    Once started, the heap built so far is frozen (see :func:`freeze_startup_heap`).
+    """
+
+    async def startup(self) -> None:
+        await super().startup()
+        if not self.startup_failed:
+            freeze_startup_heap()
 
     async def shutdown(self) -> None:
         log.info("shutdown: http stopped")
         await super().shutdown()
+
+
+def freeze_startup_heap() -> None:
+    """Move every object alive after start-up out of the cyclic garbage collector's reach.
+
+    Modules, the app, its routes, the ORM's tables and compiled statements live as long as the
+    process, yet each full collection walked all of them: on the import path, full collections
+    took a quarter of each service's CPU (0.1 s each, ~30 per 200,000 rows). ``gc.freeze`` (the
+    remedy CPython documents for this) leaves them out of every later collection.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def serve(
