@@ -14,9 +14,12 @@ from switchyard.common.runtime.serve import AnnouncedLifespan, freeze_startup_he
 
 @pytest.fixture
 def unfrozen() -> Iterator[None]:
+    """The collector as CPython starts it, and put back afterwards."""
+    thresholds = gc.get_threshold()
     gc.unfreeze()
     yield
     gc.unfreeze()
+    gc.set_threshold(*thresholds)
 
 
 @get("/")
@@ -31,6 +34,7 @@ def test_freezing_moves_live_objects_to_the_permanent_generation(unfrozen: None)
     assert before == 0
     assert gc.get_freeze_count() > 1000
     assert live["kept"]  # still there: frozen, not collected
+    assert gc.get_threshold() == (10_000, 10, 10)
 
 
 async def test_the_heap_is_frozen_once_the_app_has_started_not_before(unfrozen: None) -> None:

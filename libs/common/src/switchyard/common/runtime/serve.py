@@ -89,15 +89,20 @@ class AnnouncedLifespan(LifespanOn):
 
 
 def freeze_startup_heap() -> None:
-    """Move every object alive after start-up out of the cyclic garbage collector's reach.
+    """Keep the cyclic garbage collector off the start-up heap, and run it less often.
 
     Modules, the app, its routes, the ORM's tables and compiled statements live as long as the
     process, yet each full collection walked all of them: on the import path, full collections
     took a quarter of each service's CPU (0.1 s each, ~30 per 200,000 rows). ``gc.freeze`` (the
-    remedy CPython documents for this) leaves them out of every later collection.
+    remedy CPython documents) leaves them out of every later collection. The first generation's
+    threshold goes from 700 to 10,000 objects: a consumer batch holds thousands of objects alive
+    at once (records, events, rows), so at 700 the young generation was collected several times
+    per batch, walking objects about to be freed anyway: 3,900 collections and 0.95 s of CPU per
+    200,000 rows, against 380 and 0.35 s now. At worst a few MB of cyclic garbage waits longer.
     """
     gc.collect()
     gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
 
 
 def serve(
