@@ -16,8 +16,8 @@ evenly), then measures, in this order and in the same run:
 - **COPY floor**: PostgreSQL `COPY ... FROM STDIN (FORMAT csv)` of the same file into one unindexed
   table (four text columns) in a throwaway database, as rows/s: the fastest any row can land;
 - **end to end**: from the start of the upload to the moment auth holds an account and users a
-  profile for every good row (polled every 0.25 s), as rows/s of the file, against the COPY floor
-  (ratio), with the import's own status and counts checked exact;
+  profile for every good row (counted every 0.25 s once ingest has every row's answer), as rows/s
+  of the file, against the COPY floor (ratio), with the import's own status and counts checked exact;
 - peak RSS of ingest, auth and users while the import ran (sampled every 0.1 s from /proc).
 
 Targets (issue 6): end to end >= 10,000 rows/s on the 2-core box; each service's peak RSS < 300 MB.
