@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import Table, select
+from sqlalchemy.exc import IntegrityError
 
 from switchyard.common.db import SqlAlchemyUnitOfWork
 from switchyard.common.db.bulk import BulkInsert
@@ -65,3 +66,27 @@ async def test_a_row_of_the_wrong_width_is_refused_before_anything_is_sent(uow_f
             await insert.run(uow.session, [("c", uuid.uuid4(), "extra")])
         with pytest.raises(ValueError, match="shorter"):
             await insert.run(uow.session, [("c", uuid.uuid4()), ("c",)])
+
+
+async def test_a_value_shared_by_the_whole_batch_is_sent_once_and_lands_in_every_row(
+    uow_factory: UowFactory, effects_table: Table
+):
+    ids = [uuid.uuid4() for _ in range(3)]
+    insert = BulkInsert(effects_table, ("event_id", "note"), returning=("event_id",))
+    async with uow_factory() as uow:
+        # Same note in every row: sent once, as a scalar.
+        assert await insert.returned(uow.session, [(i, "same") for i in ids]) == ids
+        await uow.commit()
+    async with uow_factory() as uow:
+        rows = (await uow.session.execute(select(effects_table.c.event_id, effects_table.c.note))).all()
+    assert sorted(rows) == sorted((i, "same") for i in ids)
+    assert insert._statements.keys() == {(False, True)}
+
+
+async def test_identical_rows_stay_as_many_rows(uow_factory: UowFactory):
+    insert = BulkInsert(PROCESSED_EVENTS, ("consumer", "event_id"))
+    twice = uuid.uuid4()
+    async with uow_factory() as uow:
+        with pytest.raises(IntegrityError):
+            # Both rows are sent (the key refuses the second): none folded into one.
+            await insert.run(uow.session, [("c", twice), ("c", twice)])
