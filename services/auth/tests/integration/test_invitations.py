@@ -80,7 +80,8 @@ async def test_a_row_becomes_an_invited_account_that_accepting_activates(
     await deliver(_row(import_id, 1, name, role="moderator"), source="ingest")
 
     (answer,) = (await _answers(published, import_id, 1))[1]
-    assert (answer.outcome, answer.code) == ("created", None)
+    # The answer names the account and its email: ingest records whom it onboarded from it.
+    assert (answer.outcome, answer.code, answer.email) == ("created", None, f"{name}@example.com")
     account_id = answer.account_id
     (registered,) = await published(AccountRegistered)
     assert (registered.account_id, registered.email, registered.invited, registered.role) == (
@@ -161,6 +162,7 @@ async def test_the_same_row_submitted_twice_makes_one_account(auth, deliver, pub
 
     assert (first.outcome, second.outcome) == ("created", "created")
     assert first.account_id == second.account_id is not None
+    assert first.email == second.email == row.email
     assert await _accounts_with_email(auth, row.email) == 1
     await relayed(auth)
     assert len(await published(AccountRegistered, count=0)) == 1

@@ -1,5 +1,5 @@
 """SIGTERM to ``python -m switchyard.ingest`` while admins upload imports (the test answers their rows
-as auth would) and new users stream in: no request fails, no event is lost or applied twice, every
+as auth would) and erasures stream in: no request fails, no event is lost or applied twice, every
 import completes and every outbox event reaches Kafka once.
 """
 
@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from switchyard.common.contracts import (
     ImportRowOutcome,
     ImportRowsProcessed,
-    UserCreated,
+    UserDeleted,
     encode_envelope,
     to_envelope,
 )
@@ -24,7 +24,7 @@ from switchyard.common.messaging import KafkaSettings
 from switchyard.common.runtime.settings import JwtSettings
 from switchyard.common.testing import DatabaseFactory, JwksServer, publish_raw
 from switchyard.common.testing.shutdown import Load, ShutdownDrill, drill_settings
-from switchyard.ingest.adapters.orm import imports, onboarded_users
+from switchyard.ingest.adapters.orm import erased_users, imports, onboarded_users
 
 pytestmark = pytest.mark.integration
 
@@ -34,9 +34,9 @@ def _people(name: str) -> dict[str, tuple[str, bytes, str]]:
     return {"file": ("people.csv", f"email,username\n{name}@example.com,{name}\n".encode(), "text/csv")}
 
 
-async def _answer_row_2(kafka: KafkaSettings, import_id: uuid.UUID) -> None:
+async def _answer_row_2(kafka: KafkaSettings, import_id: uuid.UUID, email: str) -> None:
     """What auth answers once it created row 2's account."""
-    row = ImportRowOutcome(row_number=2, outcome="created", account_id=uuid.uuid4())
+    row = ImportRowOutcome(row_number=2, outcome="created", account_id=uuid.uuid4(), email=email)
     event = ImportRowsProcessed(import_id=import_id, rows=[row])
     value = encode_envelope(to_envelope(event, source="auth"))
     await publish_raw(kafka, kafka.topic(event.TOPIC), value, key=event.partition_key.encode())
@@ -54,17 +54,15 @@ async def test_sigterm_under_load_fails_no_request_and_loses_or_doubles_no_event
     async def upload(client: httpx.AsyncClient, n: int) -> None:
         started = await client.post("/", files=_people(f"p{run}n{n}"), headers=admin)
         if started.status_code == 202:
-            await _answer_row_2(settings.kafka, uuid.UUID(started.json()["id"]))
+            await _answer_row_2(settings.kafka, uuid.UUID(started.json()["id"]), f"p{run}n{n}@example.com")
 
     def upload_slowly(client: httpx.AsyncClient) -> httpx.Request:
         # A dry run: it completes without answers.
         files, data = _people(f"p{run}slow"), {"dry_run": "true"}
         return client.build_request("POST", "/", files=files, data=data, headers=admin)
 
-    def user(n: int) -> UserCreated:
-        return UserCreated(
-            user_id=uuid.uuid4(), email=f"u{run}n{n}@example.com", username=f"u{n}", role="user"
-        )
+    def erasure(_n: int) -> UserDeleted:
+        return UserDeleted(user_id=uuid.uuid4())
 
     sessions = make_database.sessions(settings.database.url)
 
@@ -74,7 +72,11 @@ async def test_sigterm_under_load_fails_no_request_and_loses_or_doubles_no_event
             return (await session.execute(processing)).scalar_one() == 0
 
     load = Load(
-        act=upload, slow=upload_slowly, event=user, consumer="ingest.on_user_created", settled=imports_ended
+        act=upload,
+        slow=upload_slowly,
+        event=erasure,
+        consumer="ingest.on_user_deleted",
+        settled=imports_ended,
     )
     env = {"INGEST_STORAGE_DIR": str(tmp_path / "uploads")}
     drill = ShutdownDrill("ingest", settings, sessions=sessions, logs=tmp_path, env=env)
@@ -83,9 +85,12 @@ async def test_sigterm_under_load_fails_no_request_and_loses_or_doubles_no_event
 
     assert outcome.problems() == [], outcome.log_tail()
     async with sessions() as session:
-        onboarded = list((await session.execute(select(onboarded_users.c.user_id))).scalars())
+        onboarded = list((await session.execute(select(onboarded_users.c.email))).scalars())
+        erased = (await session.execute(select(func.count()).select_from(erased_users))).scalar_one()
         statuses = list((await session.execute(select(imports.c.status, imports.c.dry_run))).all())
-    assert len(onboarded) == len(set(onboarded)) == len(outcome.published)
+    # Every import onboarded its one person once; every erasure left its one tombstone.
+    assert len(onboarded) == len(set(onboarded)) == outcome.actions
+    assert erased == len(outcome.published)
     assert sorted(statuses) == [("completed", False)] * outcome.actions + [("completed", True)]
     # Each real import announced its end once (the dry run does not).
     assert len(outcome.outbox_written) == outcome.actions

@@ -10,18 +10,22 @@ from typing import Any
 
 import msgspec
 import pytest
+from sqlalchemy import select
 
 from switchyard.common.contracts import (
     ImportCompleted,
     ImportRowsProcessed,
     ImportRowSubmitted,
+    UserDeleted,
     decode_envelope,
     decode_event_as,
     encode_envelope,
     to_envelope,
 )
 from switchyard.common.messaging.topic_reader import read_topic
+from switchyard.common.testing import publish_raw
 from switchyard.common.testing.waiting import wait_until
+from switchyard.ingest.adapters.orm import onboarded_users
 from switchyard.ingest.entrypoints.http.schemas import ImportRead
 
 pytestmark = pytest.mark.integration
@@ -40,6 +44,15 @@ async def _completed_events(app, import_id: str, count: int = 1) -> list[ImportC
 
     await wait_until(arrived, within=15)
     return found
+
+
+async def _onboarded(app, account_ids) -> dict[uuid.UUID, str]:
+    """The onboarding records among ``account_ids``: account id -> email."""
+    query = select(onboarded_users.c.user_id, onboarded_users.c.email).where(
+        onboarded_users.c.user_id.in_(list(account_ids))
+    )
+    async with app.db() as session:
+        return {row.user_id: row.email for row in (await session.execute(query)).all()}
 
 
 async def test_answers_complete_the_import_with_exact_counts_each_row_counted_once(module_ingest):
@@ -95,6 +108,11 @@ async def test_answers_complete_the_import_with_exact_counts_each_row_counted_on
     assert completed == ImportCompleted(
         import_id=uuid.UUID(import_id), uploaded_by=app.admin_id, total=6, succeeded=4, failed=2
     )
+    # Whom the import onboarded, from the answers: each created row's account once, no rejected one.
+    accounts = {app.answer_to(row).rows[0].account_id: row.email for row in rows}
+    assert await _onboarded(app, accounts) == {
+        account_id: email for account_id, email in accounts.items() if email != by_row[3].email
+    }
 
     # A late answer (auth processed a row again) changes nothing.
     await app.publish(app.answer_to(by_row[2], rejected=True))
@@ -102,6 +120,7 @@ async def test_answers_complete_the_import_with_exact_counts_each_row_counted_on
     assert _counts(await app.job(import_id)) == ("completed", 6, 6, 4, 2)
     assert len(await app.errors(import_id)) == 2
     assert len(await _completed_events(app, import_id)) == 1
+    assert len(await _onboarded(app, accounts)) == 4
     # The file is removed once its import ended.
     assert not (app.storage_dir / f"{import_id}.csv").exists()
 
@@ -397,3 +416,23 @@ async def test_the_stream_follows_an_import_until_it_completes(module_ingest):
     assert [state.processed for state in states] == sorted(state.processed for state in states)
     assert (states[-1].status, states[-1].processed, states[-1].succeeded) == ("completed", 3, 3)
     assert all(state.status == "processing" for state in states[:-1])
+
+
+async def test_whom_an_import_onboarded_is_forgotten_when_users_erases_them(module_ingest):
+    app = module_ingest
+    job = await app.start(app.csv("email,username", *(f"{e},{u}" for e, u in app.people(2))))
+    rows = await app.sent_rows(job["id"])
+    await app.answer_all(job["id"])
+    (erased, erased_email), (kept, kept_email) = [
+        (app.answer_to(row).rows[0].account_id, row.email) for row in rows
+    ]
+    assert await _onboarded(app, [erased, kept]) == {erased: erased_email, kept: kept_email}
+
+    deletion = UserDeleted(user_id=erased)
+    value = encode_envelope(to_envelope(deletion, source="users"))
+    await publish_raw(app.kafka, app.kafka.topic(deletion.TOPIC), value, key=deletion.partition_key.encode())
+
+    async def forgotten() -> bool:
+        return await _onboarded(app, [erased, kept]) == {kept: kept_email}
+
+    await wait_until(forgotten, within=15)

@@ -45,7 +45,7 @@ async def test_user_deleted_forgets_the_user(uow):
     assert await uow.onboarded.get(kept) == OnboardedUser(user_id=kept, email="grace@example.com")
 
 
-async def test_a_user_created_arriving_after_the_erasure_records_nothing(uow) -> None:
+async def test_an_onboarding_answered_after_the_erasure_records_nothing(uow) -> None:
     gone, kept = uuid.uuid4(), uuid.uuid4()
     await forget_user(ForgetUser(user_id=gone), uow)
 

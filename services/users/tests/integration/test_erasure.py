@@ -2,7 +2,9 @@
 
 auth runs as a real process (users fetches its JWKS over HTTP); users, notifications and ingest run
 in-process. All four share the test's topic prefix and Redis, each has its own database, so the
-deletion reaches auth, notifications and ingest only as users' UserDeleted event on Kafka.
+deletion reaches auth, notifications and ingest only as users' UserDeleted event on Kafka. People
+who register hold nothing in ingest but its scan below; ingest forgetting whom an import onboarded is
+tested with ingest (``test_whom_an_import_onboarded_is_forgotten_when_users_erases_them``).
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ from switchyard.common.contracts import UserDeleted, decode_envelope, decode_eve
 from switchyard.common.db.tables import OUTBOX
 from switchyard.common.messaging import KafkaSettings, dead_letter_topic
 from switchyard.common.runtime.settings import JwtSettings
-from switchyard.ingest.adapters.orm import onboarded_users
 from switchyard.ingest.bootstrap import bootstrap as ingest_app
 from switchyard.notifications.adapters.orm import deliveries
 from switchyard.notifications.bootstrap import bootstrap as notifications_app
@@ -109,9 +110,9 @@ class Platform:
         await ProfileCache(self.redis).invalidate(person.id)
 
     async def everywhere(self, person: Person) -> bool:
-        """The person has a profile, a delivery and an onboarding record (auth's account is given)."""
+        """The person has a profile and a delivery (auth's account is given)."""
         rows = await self.rows(person.id, session_ids=[])
-        return all(rows[table] for table in ("profiles", "deliveries", "onboarded_users"))
+        return all(rows[table] for table in ("profiles", "deliveries"))
 
     async def session_ids(self, person: Person) -> list[uuid.UUID]:
         async with self.db["auth"]() as session:
@@ -142,10 +143,6 @@ class Platform:
             "backup_codes": ("auth", select(backup_codes).where(backup_codes.c.account_id == person_id)),
             "profiles": ("users", select(profiles).where(profiles.c.id == person_id)),
             "deliveries": ("notifications", select(deliveries).where(deliveries.c.user_id == person_id)),
-            "onboarded_users": (
-                "ingest",
-                select(onboarded_users).where(onboarded_users.c.user_id == person_id),
-            ),
         }
         found: Rows = {}
         for table, (service, query) in queries.items():
@@ -232,8 +229,8 @@ async def test_deleting_a_user_erases_them_from_all_four_services(
     assert all(before.values()), {table: len(rows) for table, rows in before.items()}
     others_before = {p.id: await platform.rows(p.id, session_ids=[]) for p in (admin, bystander)}
     needles = [str(victim.id), victim.username, victim.full_name]
-    # The scan below finds what it looks for: before the deletion, in every service.
-    assert {"auth.accounts", "users.profiles", "notifications.deliveries", "ingest.onboarded_users"} <= set(
+    # The scan below finds what it looks for: before the deletion, in each service holding the person.
+    assert {"auth.accounts", "users.profiles", "notifications.deliveries"} <= set(
         await platform.mentions(needles)
     )
 

@@ -58,7 +58,7 @@ async def invite_accounts(
                 record_registration(uow, account)
                 if command.notify:
                     invited.append((account, command.import_id))
-            outcomes.append(_created(command, account.id))
+            outcomes.append(_created(command, account))
         else:
             outcomes.append(_answer_for_existing(command, account, holders))
     await _issue_invitations(ctx, uow, invited)
@@ -92,14 +92,16 @@ def _account_for(command: InviteAccount, ctx: AuthContext) -> Account | ImportRo
 def _answer_for_existing(command: InviteAccount, account: Account, holders: Holders) -> ImportRowOutcome:
     if account.id in holders.ids:
         # This row was applied before (sent again after a crash): same answer as then.
-        return _created(command, account.id)
+        return _created(command, account)
     if holders.by_email.get(account.email) not in (None, account.id):
         return _rejected(command, "already-exists", "email", "An account with this email already exists.")
     return _rejected(command, "already-exists", "username", "An account with this username already exists.")
 
 
-def _created(command: InviteAccount, account_id: UUID) -> ImportRowOutcome:
-    return ImportRowOutcome(row_number=command.row_number, outcome="created", account_id=account_id)
+def _created(command: InviteAccount, account: Account) -> ImportRowOutcome:
+    return ImportRowOutcome(
+        row_number=command.row_number, outcome="created", account_id=account.id, email=account.email
+    )
 
 
 def _rejected(command: InviteAccount, code: str, field: str, message: str) -> ImportRowOutcome:

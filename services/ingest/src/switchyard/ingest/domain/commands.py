@@ -8,6 +8,8 @@ from uuid import UUID
 
 @dataclass(frozen=True, slots=True)
 class RecordOnboardedUser:
+    """A person an import onboarded: auth created their account from one of its rows."""
+
     user_id: UUID
     email: str
 
@@ -30,7 +32,7 @@ class ImportOptions:
 
 @dataclass(frozen=True, slots=True)
 class RecordRowAnswers:
-    """Auth's answers to rows of one import: (row_number, created?, error or None)."""
+    """Auth's answers to rows of one import: each row created (and whose account) or why not."""
 
     import_id: UUID
     answers: list[RowAnswer]
@@ -40,6 +42,9 @@ class RecordRowAnswers:
 class RowAnswer:
     row_number: int
     created: bool
+    # The account a created row became, as auth names it.
+    account_id: UUID | None = None
+    email: str | None = None
     column: str | None = None
     code: str | None = None
     message: str | None = None

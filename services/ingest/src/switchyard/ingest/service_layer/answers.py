@@ -1,4 +1,8 @@
-"""Counting auth's answers to sent rows: each row counts once, and the last answer may end the import."""
+"""Counting auth's answers to sent rows: each row counts once, and the last answer may end the import.
+
+A created row's answer also names the account, which is how ingest knows whom an import onboarded
+(and what to forget when that person is erased), without reading every user-created event.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,10 @@ from datetime import datetime
 
 from switchyard.ingest.adapters.imports import CREATED, REJECTED
 from switchyard.ingest.adapters.storage import UploadStorage
-from switchyard.ingest.domain.commands import RecordRowAnswers
+from switchyard.ingest.domain.commands import RecordOnboardedUser, RecordRowAnswers
 from switchyard.ingest.domain.rows import RowError
 from switchyard.ingest.service_layer.completion import complete_if_done
+from switchyard.ingest.service_layer.handlers import record_onboarded_users
 from switchyard.ingest.service_layer.unit_of_work import IngestUnitOfWork
 
 
@@ -28,10 +33,13 @@ async def record_row_answers(
         job.id, [(row, CREATED if answer.created else REJECTED) for row, answer in latest.items()]
     )
     errors = []
+    onboarded = []
     for row_number, outcome in stored:
         answer = latest[row_number]
         if outcome == CREATED:
             job.created += 1
+            if answer.account_id is not None and answer.email is not None:
+                onboarded.append(RecordOnboardedUser(user_id=answer.account_id, email=answer.email))
         else:
             job.rejected += 1
             errors.append(
@@ -43,6 +51,8 @@ async def record_row_answers(
                 )
             )
     await uow.imports.add_errors(job.id, errors)
+    if onboarded:
+        await record_onboarded_users(onboarded, uow)
     now = clock()
     if stored:
         job.answered_at = now

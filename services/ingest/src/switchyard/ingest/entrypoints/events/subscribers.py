@@ -7,22 +7,13 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from uuid import UUID
 
-from switchyard.common.contracts import Envelope, ImportRowsProcessed, UserCreated, UserDeleted
+from switchyard.common.contracts import Envelope, ImportRowsProcessed, UserDeleted
 from switchyard.common.runtime import ServiceRuntime
 from switchyard.ingest.adapters.storage import UploadStorage
-from switchyard.ingest.domain.commands import ForgetUser, RecordOnboardedUser, RecordRowAnswers, RowAnswer
+from switchyard.ingest.domain.commands import ForgetUser, RecordRowAnswers, RowAnswer
 from switchyard.ingest.service_layer import handlers
 from switchyard.ingest.service_layer.answers import record_row_answers
 from switchyard.ingest.service_layer.unit_of_work import IngestUnitOfWork
-
-
-async def on_users_created(batch: Sequence[tuple[UserCreated, Envelope]], uow: IngestUnitOfWork) -> None:
-    commands = [RecordOnboardedUser(user_id=event.user_id, email=event.email) for event, _ in batch]
-    await handlers.record_onboarded_users(commands, uow)
-
-
-async def on_user_created(event: UserCreated, envelope: Envelope, uow: IngestUnitOfWork) -> None:
-    await on_users_created([(event, envelope)], uow)
 
 
 async def on_user_deleted(event: UserDeleted, _envelope: Envelope, uow: IngestUnitOfWork) -> None:
@@ -40,6 +31,8 @@ def subscribe_all(runtime: ServiceRuntime, *, storage: UploadStorage, clock: Cal
                 RowAnswer(
                     row_number=row.row_number,
                     created=row.outcome == "created",
+                    account_id=row.account_id,
+                    email=row.email,
                     column=row.field,
                     code=row.code,
                     message=row.message,
@@ -56,7 +49,6 @@ def subscribe_all(runtime: ServiceRuntime, *, storage: UploadStorage, clock: Cal
     ) -> None:
         await on_answer_batches([(event, envelope)], uow)
 
-    runtime.subscribe(UserCreated, on_user_created, IngestUnitOfWork, batch_handler=on_users_created)
     runtime.subscribe(UserDeleted, on_user_deleted, IngestUnitOfWork)
     runtime.subscribe(
         ImportRowsProcessed, on_import_rows_processed, IngestUnitOfWork, batch_handler=on_answer_batches
