@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from switchyard.common.contracts import UserDeleted, to_envelope
-from switchyard.common.contracts.ids import uuid7
+from switchyard.common.contracts.ids import uuid5, uuid7
 
 
 def test_a_uuid7_is_a_standard_uuid_of_version_7_and_the_rfc_variant():
@@ -37,3 +39,14 @@ def test_envelopes_get_uuid7_ids_unless_given_one():
     assert to_envelope(event, source="test").id.version == 7
     given = uuid.uuid4()
     assert to_envelope(event, source="test", event_id=given).id == given
+
+
+@pytest.mark.parametrize(
+    "namespace", [uuid.NAMESPACE_DNS, uuid.UUID("6f1d3c52-7a0e-4c1b-9a57-3b8f0f3e2d10"), uuid.uuid4()]
+)
+@pytest.mark.parametrize("name", ["", "2", "0f9c1e7a-2b6d-4f0e-9a57-3b8f0f3e2d10:1048576", "naïve ✓"])
+def test_uuid5_is_the_standard_librarys_value(namespace, name):
+    made = uuid5(namespace, name)
+    assert made == uuid.uuid5(namespace, name)
+    assert (made.version, made.variant, str(made)) == (5, uuid.RFC_4122, str(uuid.uuid5(namespace, name)))
+    assert hash(made) == hash(uuid.uuid5(namespace, name))

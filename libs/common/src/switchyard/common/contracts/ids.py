@@ -1,4 +1,5 @@
-"""Event ids: UUIDv7 (RFC 9562), time-ordered, made without ``uuid.UUID.__init__``.
+"""Event ids: UUIDv7 (RFC 9562), time-ordered, made without ``uuid.UUID.__init__``; and
+name-based UUIDv5s made the same way.
 
 Time-ordered because every consumer records the ids it applied in its ``processed_events``
 primary key: ids that grow with time are appended to the right edge of that B-tree instead of
@@ -14,10 +15,14 @@ from __future__ import annotations
 
 import random
 import time
+from functools import lru_cache
+from hashlib import sha1
 from uuid import UUID, SafeUUID
 
 _VERSION_7 = 0x7 << 76
+_VERSION_5 = 0x5 << 76
 _VARIANT_RFC = 0x2 << 62
+_NOT_VERSION_OR_VARIANT = ~(0xF << 76 | 0x3 << 62) & ((1 << 128) - 1)
 _RANDOM_A = (1 << 12) - 1  # 12 bits after the version
 _RANDOM_B = (1 << 62) - 1  # 62 bits after the variant
 _set = object.__setattr__
@@ -37,6 +42,22 @@ def uuid7(now_ns: int | None = None) -> UUID:
         | _VARIANT_RFC
         | bits & _RANDOM_B
     )
+    return _made(value)
+
+
+def uuid5(namespace: UUID, name: str) -> UUID:
+    """``uuid.uuid5(namespace, name)``, the same value at about half the cost (ids of import rows,
+    a million per import: the namespace's bytes are kept, and no ``UUID.__init__``)."""
+    digest = sha1(_bytes_of(namespace) + name.encode(), usedforsecurity=False).digest()
+    return _made(int.from_bytes(digest[:16]) & _NOT_VERSION_OR_VARIANT | _VERSION_5 | _VARIANT_RFC)
+
+
+@lru_cache(maxsize=256)
+def _bytes_of(namespace: UUID) -> bytes:
+    return namespace.bytes
+
+
+def _made(value: int) -> UUID:
     made = object.__new__(UUID)
     # What UUID.__init__ itself does (the class forbids setattr).
     _set(made, "int", value)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import lru_cache
 from uuid import UUID
 
 from switchyard.auth.adapters.repository import Holders
@@ -19,13 +20,19 @@ from switchyard.auth.service_layer.passwords import check_new_password, set_pass
 from switchyard.auth.service_layer.registration import record_registration
 from switchyard.auth.service_layer.unit_of_work import AuthUnitOfWork
 from switchyard.common.contracts import ImportRowOutcome, ImportRowsProcessed, InvitationIssued
+from switchyard.common.contracts.ids import uuid5
 
 _ROW_NAMESPACE = uuid.UUID("6f1d3c52-7a0e-4c1b-9a57-3b8f0f3e2d10")
 
 
 def account_id_for_row(import_id: UUID, row_number: int) -> UUID:
     """Deterministic, so a row delivered again (even as a new event) finds the account it made."""
-    return uuid.uuid5(_ROW_NAMESPACE, f"{import_id}:{row_number}")
+    return uuid5(_ROW_NAMESPACE, f"{_row_prefix(import_id)}{row_number}")
+
+
+@lru_cache(maxsize=64)
+def _row_prefix(import_id: UUID) -> str:
+    return f"{import_id}:"
 
 
 async def invite_accounts(
@@ -36,7 +43,9 @@ async def invite_accounts(
     Rows are taken in order: of two rows naming the same email or username, the first gets the
     account. Every row's outcome is answered, in one ImportRowsProcessed per import of the batch.
     """
-    checked = [_account_for(command, ctx) for command in commands]
+    # One creation time for the batch (one transaction): the insert sends it once, not per row.
+    created_at = ctx.clock()
+    checked = [_account_for(command, created_at) for command in commands]
     candidates = [account for account in checked if isinstance(account, Account)]
     inserted = await uow.accounts.add_many(candidates)
     unplaced = [account for account in candidates if account.id not in inserted]
@@ -70,7 +79,7 @@ async def invite_accounts(
     return outcomes
 
 
-def _account_for(command: InviteAccount, ctx: AuthContext) -> Account | ImportRowOutcome:
+def _account_for(command: InviteAccount, created_at: datetime) -> Account | ImportRowOutcome:
     try:
         email, username = normalize_email(command.email), normalize_username(command.username)
         full_name = normalize_full_name(command.full_name)
@@ -85,7 +94,7 @@ def _account_for(command: InviteAccount, ctx: AuthContext) -> Account | ImportRo
         full_name=full_name,
         role=command.role,
         invited=True,
-        created_at=ctx.clock(),
+        created_at=created_at,
     )
 
 

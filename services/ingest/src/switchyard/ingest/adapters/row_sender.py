@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from uuid import UUID, uuid5
+from uuid import UUID
 
 from aiokafka import AIOKafkaProducer
 from opentelemetry import propagate
 
 from switchyard.common.contracts import ImportRowSubmitted, encode_envelope, to_envelope
+from switchyard.common.contracts.ids import uuid5
 from switchyard.common.messaging import KafkaSettings, create_producer
 from switchyard.common.messaging.record_batches import RecordBatches
 from switchyard.ingest.domain.rows import ValidRow
