@@ -26,7 +26,7 @@ from switchyard.common.db import add_erased_users_table, add_messaging_tables
 
 metadata = MetaData()
 
-# Lets an import tell rows that became users from rows still in flight.
+# Whom imports onboarded, from auth's answers (service_layer/answers.py); forgotten on erasure.
 onboarded_users = Table(
     "onboarded_users",
     metadata,
