@@ -1,4 +1,4 @@
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -22,6 +22,10 @@ class Address(msgspec.Struct):
 
 class Nested(msgspec.Struct):
     address: Address
+
+
+class Listed(msgspec.Struct):
+    addresses: list[Address]
 
 
 def test_identical_schemas_are_compatible():
@@ -115,3 +119,40 @@ def test_several_problems_are_all_reported():
         role: str
 
     assert len(breaking_changes(_schema(globals()["V1"]), _schema(V1))) == 3
+
+
+def test_a_new_optional_field_in_a_list_of_structs_is_compatible():
+    class Address(msgspec.Struct):
+        city: str
+        postcode: str | None = None
+
+    class Listed(msgspec.Struct):
+        addresses: list[Address]
+
+    assert breaking_changes(_schema(globals()["Listed"]), _schema(Listed)) == []
+
+
+def test_changes_inside_a_list_of_structs_break_as_anywhere_else():
+    class Address(msgspec.Struct):
+        town: str
+
+    class Listed(msgspec.Struct):
+        addresses: list[Address]
+
+    assert breaking_changes(_schema(globals()["Listed"]), _schema(Listed)) == [
+        "field 'addresses[].city' was removed",
+        "new field 'addresses[].town' is required (give it a default to make it optional)",
+    ]
+
+
+def test_a_list_that_changes_its_bounds_or_item_type_breaks():
+    class Bounded(msgspec.Struct):
+        addresses: Annotated[list[Address], msgspec.Meta(max_length=3)]
+
+    class OfText(msgspec.Struct):
+        addresses: list[str]
+
+    for new in (Bounded, OfText):
+        (problem,) = breaking_changes(_schema(Listed), _schema(new))
+        assert problem.startswith("field 'addresses"), problem
+        assert "changed type" in problem, problem

@@ -39,12 +39,23 @@ def _is_object(node: Any) -> bool:
     return isinstance(node, Mapping) and node.get("type") == "object" and "properties" in node
 
 
+def _is_array(node: Any) -> bool:
+    return isinstance(node, Mapping) and node.get("type") == "array" and "items" in node
+
+
 def _compare(old: Any, new: Any, path: str) -> list[str]:
     if _is_object(old) and _is_object(new):
         return _compare_objects(old, new, path)
+    if _is_array(old) and _is_array(new) and _without_items(old) == _without_items(new):
+        # A list of structs: its items follow the same rules (a new optional field is fine).
+        return _compare(old["items"], new["items"], f"{path}[]")
     if old != new:
         return [f"{_where(path)} changed type from {_show(old)} to {_show(new)}"]
     return []
+
+
+def _without_items(array: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in array.items() if key != "items"}
 
 
 def _compare_objects(old: Mapping[str, Any], new: Mapping[str, Any], path: str) -> list[str]:
