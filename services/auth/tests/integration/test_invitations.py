@@ -20,8 +20,10 @@ from switchyard.common.contracts import (
     AccountRegistered,
     ImportRowOutcome,
     ImportRowsProcessed,
+    ImportRowsSubmitted,
     ImportRowSubmitted,
     InvitationIssued,
+    SubmittedRow,
 )
 from switchyard.common.db.unit_of_work import OUTBOX_COLUMNS
 from switchyard.common.http import PROBLEM_JSON
@@ -45,6 +47,25 @@ def _row(import_id: uuid.UUID, row_number: int, name: str, **fields: Any) -> Imp
         **fields,
     }
     return ImportRowSubmitted(import_id=import_id, row_number=row_number, **values)
+
+
+def _many(rows: list[ImportRowSubmitted], *, notify: bool = True) -> ImportRowsSubmitted:
+    """``rows`` (of one import) in one event, as ingest sends a partition's rows."""
+    return ImportRowsSubmitted(
+        import_id=rows[0].import_id,
+        notify=notify,
+        partition_email=rows[0].email,
+        rows=[
+            SubmittedRow(
+                row_number=row.row_number,
+                email=row.email,
+                username=row.username,
+                full_name=row.full_name,
+                role=row.role,
+            )
+            for row in rows
+        ],
+    )
 
 
 async def _answers(published, import_id: uuid.UUID, count: int) -> dict[int, list[ImportRowOutcome]]:
@@ -194,6 +215,40 @@ async def test_a_burst_of_rows_keeps_the_first_of_each_email_and_answers_every_r
     assert (by_row[42][0].outcome, by_row[42][0].code) == ("rejected", "invalid")
     for pair in range(1, 21):
         assert await _accounts_with_email(auth, f"{name}-{pair}@example.com") == 1
+
+
+async def test_rows_sent_many_to_an_event_are_each_answered_as_single_rows_are(
+    auth, deliver, published, relayed
+) -> None:
+    import_id, name = uuid.uuid4(), auth.unique("many")
+    # Rows 2k and 2k+1 share an email: the first one gets the account.
+    rows = [_row(import_id, n, f"{name}{n}", email=f"{name}-{n // 2}@example.com") for n in range(2, 12)]
+    rows.append(_row(import_id, 12, "x", email="not-an-email"))
+    await deliver(_many(rows[:6]), source="ingest")
+    await deliver(_many(rows[6:]), source="ingest")
+    # The first event's rows again, as a new event (ingest sent them again after a crash).
+    await deliver(_many(rows[:6]), source="ingest")
+
+    by_row = await _answers(published, import_id, count=len(rows) + 6)
+
+    assert sorted(by_row) == list(range(2, 13))
+    for number in range(2, 12):
+        first = by_row[number][0]
+        if number % 2 == 0:
+            assert (first.outcome, first.email) == ("created", f"{name}-{number // 2}@example.com"), first
+        else:
+            assert (first.outcome, first.code, first.field) == ("rejected", "already-exists", "email")
+        # Answered again the same way: the account made the first time, or the same rejection.
+        assert len(by_row[number]) == (2 if number < 8 else 1)
+        assert set(by_row[number]) == {first}
+    assert (by_row[12][0].outcome, by_row[12][0].code) == ("rejected", "invalid")
+    for pair in range(1, 6):
+        assert await _accounts_with_email(auth, f"{name}-{pair}@example.com") == 1
+    await relayed(auth)
+    registered = await published(AccountRegistered, count=0)
+    assert sorted(event.email for event in registered) == sorted(
+        f"{name}-{pair}@example.com" for pair in range(1, 6)
+    )
 
 
 async def test_the_same_row_twice_in_one_batch_is_one_account_announced_once(make_database) -> None:

@@ -1,7 +1,7 @@
 """ingest in-process against the real Postgres, Kafka and Redis, with admin tokens from a stand-in JWKS.
 
 There is no auth service here: a test plays auth itself, reading the rows ingest sent
-(``ImportRowSubmitted`` on Kafka) and publishing ``ImportRowsProcessed`` answers as auth would.
+(``ImportRowsSubmitted`` on Kafka) and publishing ``ImportRowsProcessed`` answers as auth would.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from switchyard.common.contracts import (
     ImportRowOutcome,
     ImportRowsProcessed,
-    ImportRowSubmitted,
+    ImportRowsSubmitted,
     IntegrationEvent,
     decode_envelope,
     decode_event_as,
@@ -74,8 +74,21 @@ def csv_bytes(*lines: str, newline: str = "\n") -> bytes:
     return "".join(line + newline for line in lines).encode()
 
 
+@dataclass(frozen=True)
+class SentRow:
+    """One row ingest sent to auth (rows travel many to an ``ImportRowsSubmitted`` event)."""
+
+    import_id: uuid.UUID
+    row_number: int
+    email: str
+    username: str
+    full_name: str | None
+    role: str
+    notify: bool
+
+
 def answer_to(
-    row: ImportRowSubmitted,
+    row: SentRow,
     *,
     rejected: bool = False,
     code: str = "already-exists",
@@ -249,13 +262,26 @@ class IngestApp:
                 found.append(decode_event_as(envelope, event_type))
         return found
 
-    async def submitted(self, import_id: str | uuid.UUID) -> list[ImportRowSubmitted]:
+    async def submitted(self, import_id: str | uuid.UUID) -> list[SentRow]:
         """The rows of this import sent to auth, by row number."""
         wanted = uuid.UUID(str(import_id))
-        rows = [event for event in await self.events(ImportRowSubmitted) if event.import_id == wanted]
-        return sorted(rows, key=lambda event: event.row_number)
+        rows = [
+            SentRow(
+                import_id=event.import_id,
+                row_number=row.row_number,
+                email=row.email,
+                username=row.username,
+                full_name=row.full_name,
+                role=row.role,
+                notify=event.notify,
+            )
+            for event in await self.events(ImportRowsSubmitted)
+            if event.import_id == wanted
+            for row in event.rows
+        ]
+        return sorted(rows, key=lambda row: row.row_number)
 
-    async def sent_rows(self, import_id: str | uuid.UUID) -> list[ImportRowSubmitted]:
+    async def sent_rows(self, import_id: str | uuid.UUID) -> list[SentRow]:
         """Wait until the file is read; the rows sent (each row number once)."""
         await self.wait_until_read(import_id)
         rows = await self.submitted(import_id)

@@ -15,14 +15,16 @@ from sqlalchemy import select
 from switchyard.common.contracts import (
     ImportCompleted,
     ImportRowsProcessed,
-    ImportRowSubmitted,
+    ImportRowsSubmitted,
     UserDeleted,
     decode_envelope,
     decode_event_as,
     encode_envelope,
     to_envelope,
 )
+from switchyard.common.messaging.partitioner import key_partitioner
 from switchyard.common.messaging.topic_reader import read_topic
+from switchyard.common.messaging.topics import PARTITIONS
 from switchyard.common.testing import publish_raw
 from switchyard.common.testing.waiting import wait_until
 from switchyard.ingest.adapters.orm import onboarded_users
@@ -125,33 +127,45 @@ async def test_answers_complete_the_import_with_exact_counts_each_row_counted_on
     assert not (app.storage_dir / f"{import_id}.csv").exists()
 
 
-async def test_rows_go_to_auth_keyed_by_email_with_ids_derived_from_import_and_row(module_ingest):
+async def test_rows_go_to_auth_grouped_by_their_emails_partition_with_ids_derived_from_their_numbers(
+    module_ingest,
+):
     app = module_ingest
-    (a, ua), (b, ub) = app.people(2)
-    job = await app.start(app.csv("email,username,full_name", f"{a},{ua},Ann", f"{b.upper()},{ub},"))
+    people = app.people(12)
+    (a, ua), (b, ub) = people[:2]
+    lines = [f"{a},{ua},Ann", f"{b.upper()},{ub},", *(f"{e},{u},Someone" for e, u in people[2:])]
+    job = await app.start(app.csv("email,username,full_name", *lines))
     import_id = uuid.UUID(job["id"])
     await app.wait_until_read(import_id)
 
-    records = await read_topic(app.kafka, app.kafka.topic(ImportRowSubmitted.TOPIC))
-    envelopes = [decode_envelope(record.value or b"") for record in records]
-    mine = [
-        (record, envelope, decode_event_as(envelope, ImportRowSubmitted))
-        for record, envelope in zip(records, envelopes, strict=True)
-        if decode_event_as(envelope, ImportRowSubmitted).import_id == import_id
-    ]
+    mine = []
+    for record in await read_topic(app.kafka, app.kafka.topic(ImportRowsSubmitted.TOPIC)):
+        envelope = decode_envelope(record.value or b"")
+        event = decode_event_as(envelope, ImportRowsSubmitted)
+        if event.import_id == import_id:
+            mine.append((record, envelope, event))
 
-    # A row sent again (after a crash) is the same event, which auth applies once.
-    assert sorted((event.row_number, envelope.id) for _, envelope, event in mine) == [
-        (2, uuid.uuid5(import_id, "2")),
-        (3, uuid.uuid5(import_id, "3")),
-    ]
-    assert {(record.key, envelope.key, envelope.source) for record, envelope, _ in mine} == {
-        (a.encode(), a, "ingest"),
-        (b.encode(), b, "ingest"),
-    }
-    assert sorted((event.email, event.username, event.full_name, event.notify) for _, _, event in mine) == [
-        (a, ua, "Ann", True),
-        (b, ub, None, True),
+    partitions = list(range(PARTITIONS))
+    for record, envelope, event in mine:
+        numbers = [row.row_number for row in event.rows]
+        assert numbers == sorted(numbers)
+        # Every row about one person lands where its own email keys to, so its rows keep their order.
+        assert {key_partitioner(row.email.encode(), partitions, partitions) for row in event.rows} == {
+            record.partition
+        }
+        assert (record.key, envelope.key, envelope.source) == (
+            event.rows[0].email.encode(),
+            event.rows[0].email,
+            "ingest",
+        )
+        # The same rows sent again (after a crash) are the same event, which auth applies once.
+        assert envelope.id == uuid.uuid5(import_id, f"{numbers[0]}-{numbers[-1]}")
+        assert event.notify is True
+    rows = {row.row_number: row for _, _, event in mine for row in event.rows}
+    assert sorted(row.row_number for _, _, event in mine for row in event.rows) == list(range(2, 14))
+    assert [(rows[n].email, rows[n].username, rows[n].full_name, rows[n].role) for n in (2, 3)] == [
+        (a, ua, "Ann", "user"),
+        (b, ub, None, "user"),
     ]
     await app.answer_all(import_id)
 

@@ -23,9 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from switchyard.common.contracts import (
     EmailVerificationRequested,
     ImportRowsProcessed,
-    ImportRowSubmitted,
+    ImportRowsSubmitted,
     IntegrationEvent,
     InvitationIssued,
+    SubmittedRow,
     UserCreated,
     UserEmailVerified,
     decode_envelope,
@@ -176,14 +177,20 @@ async def test_verifying_the_email_in_auth_marks_the_profile_verified(services: 
 
 async def test_an_invited_account_gets_a_profile_with_the_rows_role(services: Services):
     name = f"grace{uuid.uuid4().hex[:10]}"
-    row = ImportRowSubmitted(
+    email = f"{name}@example.com"
+    row = ImportRowsSubmitted(
         import_id=uuid.uuid4(),
-        row_number=1,
-        email=f"{name}@example.com",
-        username=name,
-        full_name="Grace Hopper",
-        role="moderator",
         notify=True,
+        partition_email=email,
+        rows=[
+            SubmittedRow(
+                row_number=1,
+                email=email,
+                username=name,
+                full_name="Grace Hopper",
+                role="moderator",
+            )
+        ],
     )
 
     await services.deliver(row, source="ingest")
@@ -200,7 +207,7 @@ async def test_an_invited_account_gets_a_profile_with_the_rows_role(services: Se
 
     await services.wait_until(profile_stored, within=PROFILE_WITHIN_S)
     (created,) = await services.published(UserCreated, lambda e: e.user_id == account_id)
-    assert (created.email, created.username, created.role) == (row.email, name, "moderator")
+    assert (created.email, created.username, created.role) == (email, name, "moderator")
 
     # The invitee accepts, logs in for the first time and sees the profile the row described.
     (invitation,) = await services.published(InvitationIssued, lambda e: e.account_id == account_id)
@@ -213,7 +220,7 @@ async def test_an_invited_account_gets_a_profile_with_the_rows_role(services: Se
     me = await services.me_once(bearer, lambda profile: profile["email_verified"] is True)
     assert (me["id"], me["email"], me["username"], me["full_name"], me["role"], me["is_active"]) == (
         str(account_id),
-        row.email,
+        email,
         name,
         "Grace Hopper",
         "moderator",

@@ -9,7 +9,7 @@ from pathlib import Path
 from litestar import Litestar
 from opentelemetry.sdk.trace import SpanProcessor
 
-from switchyard.common.contracts import ImportCompleted, ImportRowSubmitted
+from switchyard.common.contracts import ImportCompleted, ImportRowsSubmitted
 from switchyard.common.runtime import ServiceSettings, build_runtime
 from switchyard.ingest.adapters.row_sender import RowSender
 from switchyard.ingest.adapters.storage import UploadStorage
@@ -51,7 +51,7 @@ def bootstrap(
 
     return runtime.app(
         route_handlers=ROUTES,
-        produces=[ImportRowSubmitted, ImportCompleted],
+        produces=[ImportRowsSubmitted, ImportCompleted],
         dependencies=http_dependencies(uow, Imports(ingest, uow, storage, importer, _now)),
         problems=PROBLEMS,
         lifespan=[

@@ -24,7 +24,12 @@ from switchyard.common.contracts.catalog import (
     to_envelope,
 )
 from switchyard.common.contracts.envelope import Envelope, decode_envelope, encode_envelope
-from switchyard.common.contracts.ingest import ImportCompleted, ImportRowSubmitted
+from switchyard.common.contracts.ingest import (
+    ImportCompleted,
+    ImportRowsSubmitted,
+    ImportRowSubmitted,
+    SubmittedRow,
+)
 from switchyard.common.contracts.users import (
     UserCreated,
     UserDeactivated,
@@ -47,10 +52,12 @@ __all__ = [
     "ImportRowOutcome",
     "ImportRowSubmitted",
     "ImportRowsProcessed",
+    "ImportRowsSubmitted",
     "IntegrationEvent",
     "InvitationIssued",
     "PasswordChanged",
     "PasswordResetRequested",
+    "SubmittedRow",
     "UnknownEventType",
     "UserCreated",
     "UserDeactivated",

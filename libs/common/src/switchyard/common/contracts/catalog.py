@@ -21,7 +21,7 @@ from switchyard.common.contracts.auth import (
 from switchyard.common.contracts.base import IntegrationEvent
 from switchyard.common.contracts.envelope import Envelope
 from switchyard.common.contracts.ids import uuid7
-from switchyard.common.contracts.ingest import ImportCompleted, ImportRowSubmitted
+from switchyard.common.contracts.ingest import ImportCompleted, ImportRowsSubmitted, ImportRowSubmitted
 from switchyard.common.contracts.users import (
     UserCreated,
     UserDeactivated,
@@ -50,6 +50,7 @@ EVENT_TYPES: tuple[type[IntegrationEvent], ...] = (
     UserReactivated,
     UserDeleted,
     ImportRowSubmitted,
+    ImportRowsSubmitted,
     ImportCompleted,
 )
 

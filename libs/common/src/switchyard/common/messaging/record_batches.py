@@ -48,12 +48,16 @@ class RecordBatches:
         self._open: dict[tuple[str, int], Parcel] = {}
         self.parcels: list[Parcel] = []
 
-    async def add(self, topic: str, key: bytes, value: bytes, headers: Headers) -> Parcel:
-        """Pack one record (raises a KafkaError if its batch cannot be submitted)."""
+    async def partitions(self, topic: str) -> list[int]:
+        """The topic's partitions, sorted (waits for its metadata the first time, as send() would)."""
         partitions = self._partitions.get(topic)
         if partitions is None:
-            # Waits for the topic's metadata the first time (send() would too).
             partitions = self._partitions[topic] = sorted(await self._producer.partitions_for(topic))
+        return partitions
+
+    async def add(self, topic: str, key: bytes, value: bytes, headers: Headers) -> Parcel:
+        """Pack one record (raises a KafkaError if its batch cannot be submitted)."""
+        partitions = await self.partitions(topic)
         partition = key_partitioner(key, partitions, partitions)
         parcel = self._open.get((topic, partition))
         if parcel is None:

@@ -60,11 +60,14 @@ def subscribe[E: IntegrationEvent, U: SqlAlchemyUnitOfWork](
     name: str | None = None,
     retry: RetryPolicy = CONSUMER_RETRY,
     batch_handler: BatchHandler[E, U] | None = None,
+    max_records: int | None = None,
     tracer_provider: TracerProvider | None = None,
 ) -> IdempotentConsumer[E, U]:
     """Consume ``event_type`` with ``handler(event, envelope, uow)``; call before the broker starts.
 
     ``batch_handler``, when given, applies a whole batch at once; ``handler`` is then unused.
+    ``max_records`` caps a batch below ``KafkaSettings.consume_batch_size`` (for events that
+    each carry many rows).
 
     ``name`` (default ``<service>.<handler name>``) is both the Kafka consumer group and the
     key of the processed-events records, so it must stay stable across releases.
@@ -91,7 +94,7 @@ def subscribe[E: IntegrationEvent, U: SqlAlchemyUnitOfWork](
         # A new group starts from the beginning: events published before its first start count.
         auto_offset_reset="earliest",
         batch=True,
-        max_records=kafka.consume_batch_size,
+        max_records=min(max_records or kafka.consume_batch_size, kafka.consume_batch_size),
         batch_timeout_ms=_IDLE_POLL_MS,
         parser=parse_tolerantly,
         decoder=keep_records,

@@ -100,11 +100,13 @@ class ServiceRuntime:
         uow_factory: Callable[[async_sessionmaker[AsyncSession]], U],
         *,
         batch_handler: BatchHandler[E, U] | None = None,
+        max_records: int | None = None,
     ) -> None:
         """Consume ``event_type`` with ``handler``, a batch of events per unit of work.
 
         ``batch_handler`` applies a whole batch at once (one statement for many rows); ``handler``
-        then only names the consumer group, so keep its name stable.
+        then only names the consumer group, so keep its name stable. ``max_records`` caps a
+        batch below ``KAFKA_CONSUME_BATCH_SIZE`` events.
         """
         subscribe(
             self.broker,
@@ -114,6 +116,7 @@ class ServiceRuntime:
             kafka=self.settings.kafka,
             uow_factory=lambda: uow_factory(self.session_factory),
             batch_handler=batch_handler,
+            max_records=max_records,
             tracer_provider=self.tracer_provider,
         )
 

@@ -16,6 +16,7 @@ from switchyard.auth.service_layer.context import AuthContext
 from switchyard.auth.service_layer.unit_of_work import AuthUnitOfWork
 from switchyard.common.contracts import (
     Envelope,
+    ImportRowsSubmitted,
     ImportRowSubmitted,
     UserDeactivated,
     UserDeleted,
@@ -41,10 +42,10 @@ def subscribe_all(runtime: ServiceRuntime, ctx: AuthContext) -> None:
     async def on_user_deleted(event: UserDeleted, _envelope: Envelope, uow: AuthUnitOfWork) -> None:
         await account_sync.erase_account(EraseAccount(account_id=event.user_id), uow, ctx.denylist)
 
-    async def on_import_rows_submitted(
+    async def on_import_row_batch(
         batch: Sequence[tuple[ImportRowSubmitted, Envelope]], uow: AuthUnitOfWork
     ) -> None:
-        # Imports send rows by the thousand: a batch of them becomes accounts with one insert.
+        # One row an event, as ingest sent them before ImportRowsSubmitted (still applied).
         commands = [
             InviteAccount(
                 import_id=event.import_id,
@@ -62,12 +63,45 @@ def subscribe_all(runtime: ServiceRuntime, ctx: AuthContext) -> None:
     async def on_import_row_submitted(
         event: ImportRowSubmitted, envelope: Envelope, uow: AuthUnitOfWork
     ) -> None:
-        await on_import_rows_submitted([(event, envelope)], uow)
+        await on_import_row_batch([(event, envelope)], uow)
+
+    async def on_import_rows_batch(
+        batch: Sequence[tuple[ImportRowsSubmitted, Envelope]], uow: AuthUnitOfWork
+    ) -> None:
+        # Imports send rows by the thousand: a batch of them becomes accounts with one insert.
+        commands = [
+            InviteAccount(
+                import_id=event.import_id,
+                row_number=row.row_number,
+                email=row.email,
+                username=row.username,
+                full_name=row.full_name,
+                role=row.role,
+                notify=event.notify,
+            )
+            for event, _envelope in batch
+            for row in event.rows
+        ]
+        await invitations.invite_accounts(commands, ctx, uow)
+
+    async def on_import_rows_submitted(
+        event: ImportRowsSubmitted, envelope: Envelope, uow: AuthUnitOfWork
+    ) -> None:
+        await on_import_rows_batch([(event, envelope)], uow)
 
     runtime.subscribe(UserRoleChanged, on_user_role_changed, AuthUnitOfWork)
     runtime.subscribe(UserDeactivated, on_user_deactivated, AuthUnitOfWork)
     runtime.subscribe(UserReactivated, on_user_reactivated, AuthUnitOfWork)
     runtime.subscribe(UserDeleted, on_user_deleted, AuthUnitOfWork)
     runtime.subscribe(
-        ImportRowSubmitted, on_import_row_submitted, AuthUnitOfWork, batch_handler=on_import_rows_submitted
+        ImportRowSubmitted, on_import_row_submitted, AuthUnitOfWork, batch_handler=on_import_row_batch
+    )
+    # A unit of work holds about KAFKA_CONSUME_BATCH_SIZE rows, however many events carry them.
+    rows_batch_events = max(1, runtime.settings.kafka.consume_batch_size // ImportRowsSubmitted.MAX_ROWS)
+    runtime.subscribe(
+        ImportRowsSubmitted,
+        on_import_rows_submitted,
+        AuthUnitOfWork,
+        batch_handler=on_import_rows_batch,
+        max_records=rows_batch_events,
     )
