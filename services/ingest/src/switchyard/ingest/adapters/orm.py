@@ -31,7 +31,7 @@ onboarded_users = Table(
     "onboarded_users",
     metadata,
     Column("user_id", Uuid, primary_key=True),
-    Column("email", Text, nullable=False, index=True),
+    Column("email", Text, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
