@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from uuid import UUID
 
 from switchyard.auth.domain.commands import (
     ChangeRole,
@@ -18,12 +19,26 @@ from switchyard.common.contracts import (
     Envelope,
     ImportRowsSubmitted,
     ImportRowSubmitted,
+    SubmittedRow,
     UserDeactivated,
     UserDeleted,
     UserReactivated,
     UserRoleChanged,
 )
 from switchyard.common.runtime import ServiceRuntime
+
+
+def _invitation(import_id: UUID, row: ImportRowSubmitted | SubmittedRow, notify: bool) -> InviteAccount:
+    """The command for one import row, whichever event carried it."""
+    return InviteAccount(
+        import_id=import_id,
+        row_number=row.row_number,
+        email=row.email,
+        username=row.username,
+        full_name=row.full_name,
+        role=row.role,
+        notify=notify,
+    )
 
 
 def subscribe_all(runtime: ServiceRuntime, ctx: AuthContext) -> None:
@@ -46,18 +61,7 @@ def subscribe_all(runtime: ServiceRuntime, ctx: AuthContext) -> None:
         batch: Sequence[tuple[ImportRowSubmitted, Envelope]], uow: AuthUnitOfWork
     ) -> None:
         # One row an event, as ingest sent them before ImportRowsSubmitted (still applied).
-        commands = [
-            InviteAccount(
-                import_id=event.import_id,
-                row_number=event.row_number,
-                email=event.email,
-                username=event.username,
-                full_name=event.full_name,
-                role=event.role,
-                notify=event.notify,
-            )
-            for event, _envelope in batch
-        ]
+        commands = [_invitation(event.import_id, event, event.notify) for event, _envelope in batch]
         await invitations.invite_accounts(commands, ctx, uow)
 
     async def on_import_row_submitted(
@@ -70,15 +74,7 @@ def subscribe_all(runtime: ServiceRuntime, ctx: AuthContext) -> None:
     ) -> None:
         # Imports send rows by the thousand: a batch of them becomes accounts with one insert.
         commands = [
-            InviteAccount(
-                import_id=event.import_id,
-                row_number=row.row_number,
-                email=row.email,
-                username=row.username,
-                full_name=row.full_name,
-                role=row.role,
-                notify=event.notify,
-            )
+            _invitation(event.import_id, row, event.notify)
             for event, _envelope in batch
             for row in event.rows
         ]
