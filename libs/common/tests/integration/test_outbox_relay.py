@@ -17,6 +17,7 @@ from switchyard.common.contracts import Envelope, UserCreated, UserDeleted, deco
 from switchyard.common.db import SqlAlchemyUnitOfWork
 from switchyard.common.db.tables import OUTBOX
 from switchyard.common.messaging import KafkaSettings, OutboxRelay, RetryPolicy, create_broker, subscribe
+from switchyard.common.messaging.outbox_store import OutboxConnection
 
 pytestmark = pytest.mark.integration
 
@@ -102,6 +103,8 @@ async def test_event_written_while_kafka_is_unreachable_arrives_once_it_is_reach
     async with _relay(messaging_database_url, unreachable) as relay:
         await wait_until(lambda: _true(_relay_failures() >= failures_before + 2))
         assert relay.relayed == 0
+        # The backlog gauge is refreshed during the outage, when it matters.
+        await wait_until(lambda: _true(_backlog() == 1))
         async with uow_factory() as uow:
             assert (await uow.session.execute(select(OUTBOX.c.event_id))).scalar_one() == sent.id
 
@@ -166,6 +169,31 @@ async def test_only_one_relay_leads_and_another_takes_over(
 
 async def _true(value: bool) -> bool:
     return value
+
+
+def _backlog() -> float | None:
+    return REGISTRY.get_sample_value("switchyard_outbox_backlog", {"service": "users"})
+
+
+async def test_backlog_is_the_span_of_waiting_ids(uow_factory: UowFactory, messaging_database_url: str):
+    connection = await OutboxConnection.open(messaging_database_url)
+    try:
+        assert await connection.backlog() == 0
+        async with uow_factory() as uow:
+            for _ in range(5):
+                uow.add_event(_user_created())
+            await uow.commit()
+        rows = await connection.unsent(10)
+        assert await connection.backlog() == len(rows) == 5
+        await connection.delete_relayed([rows[0].id, rows[1].id])
+        assert await connection.backlog() == 3
+        # A row relayed out of order leaves a gap the estimate still spans (an upper bound).
+        await connection.delete_relayed([rows[3].id])
+        assert await connection.backlog() == 3
+        await connection.delete_relayed([rows[2].id, rows[4].id])
+        assert await connection.backlog() == 0
+    finally:
+        await connection.close()
 
 
 def _relay_failures() -> float:

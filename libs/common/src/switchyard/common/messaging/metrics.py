@@ -6,7 +6,7 @@ from prometheus_client import Counter, Gauge, Histogram
 
 OUTBOX_BACKLOG = Gauge(
     "switchyard_outbox_backlog",
-    "Outbox rows written but not yet acknowledged by Kafka.",
+    "Outbox rows written but not yet acknowledged by Kafka (the span of their ids: at least the count).",
     ["service"],
 )
 OUTBOX_RELAYED = Counter(

@@ -127,7 +127,7 @@ class OutboxRelay:
             log.info("outbox relay leading", service=self._service)
             await connection.listen()
             while True:
-                producer = await self._connect_producer()
+                producer = await self._connect_producer(connection)
                 try:
                     self.producer = producer
                     self._ready.set()
@@ -140,17 +140,20 @@ class OutboxRelay:
                     await _stop_quietly(producer, self._stop_timeout)
                 if self._stopping.is_set():
                     return
+                await self._report_backlog(connection, idle=False)
                 await self._pause("kafka unavailable; outbox rows kept", None)
         finally:
             await connection.close()
 
-    async def _connect_producer(self) -> AIOKafkaProducer:
+    async def _connect_producer(self, connection: OutboxConnection) -> AIOKafkaProducer:
         while True:
             producer = create_producer(self._kafka, client_id=f"{self._service}-outbox-relay")
             try:
                 await producer.start()
             except (KafkaError, OSError) as exc:
                 await _stop_quietly(producer, self._stop_timeout)
+                # While Kafka is away is when the backlog grows: the gauge keeps counting.
+                await self._report_backlog(connection, idle=False)
                 await self._pause("kafka unreachable; outbox rows kept", exc)
             else:
                 return producer

@@ -83,10 +83,18 @@ class OutboxConnection:
         )
 
     async def backlog(self) -> int:
-        count = await self._connection.fetchval(
-            f"SELECT count(*) FROM {OUTBOX_TABLE}"  # noqa: S608 (constant)
+        """Rows waiting, from the id range: two index probes, where ``count(*)`` read the whole table.
+
+        Ids are handed out in write order and rows leave in about that order, so ``max - min + 1``
+        is the count plus the gaps: ids of writes rolled back, and rows already relayed out of order
+        (a transaction that committed late). An upper bound then, and exact in the usual case; a
+        count would read every waiting row (and every dead one not yet vacuumed) each time the
+        gauge is refreshed, most dearly when the backlog is largest.
+        """
+        low, high = await self._connection.fetchrow(
+            f"SELECT min(id), max(id) FROM {OUTBOX_TABLE}"  # noqa: S608 (constant)
         )
-        return int(count)
+        return 0 if low is None else int(high) - int(low) + 1
 
 
 _HEADERS = msgspec.json.Decoder(dict[str, str])
