@@ -101,8 +101,13 @@ async def test_a_row_becomes_an_invited_account_that_accepting_activates(
     await deliver(_row(import_id, 1, name, role="moderator"), source="ingest")
 
     (answer,) = (await _answers(published, import_id, 1))[1]
-    # The answer names the account and its email: ingest records whom it onboarded from it.
-    assert (answer.outcome, answer.code, answer.email) == ("created", None, f"{name}@example.com")
+    # The answer names the account, its email and username: ingest records whom it onboarded from it.
+    assert (answer.outcome, answer.code, answer.email, answer.username) == (
+        "created",
+        None,
+        f"{name}@example.com",
+        name,
+    )
     account_id = answer.account_id
     (registered,) = await published(AccountRegistered)
     assert (registered.account_id, registered.email, registered.invited, registered.role) == (

@@ -103,7 +103,11 @@ def answer_to(
     else:
         account_id = uuid.uuid5(row.import_id, str(row.row_number))
         outcome = ImportRowOutcome(
-            row_number=row.row_number, outcome="created", account_id=account_id, email=row.email
+            row_number=row.row_number,
+            outcome="created",
+            account_id=account_id,
+            email=row.email,
+            username=row.username,
         )
     return ImportRowsProcessed(import_id=row.import_id, rows=[outcome])
 

@@ -27,7 +27,7 @@ from switchyard.common.messaging.topic_reader import read_topic
 from switchyard.common.messaging.topics import PARTITIONS
 from switchyard.common.testing import publish_raw
 from switchyard.common.testing.waiting import wait_until
-from switchyard.ingest.adapters.orm import onboarded_users
+from switchyard.ingest.adapters.orm import import_errors, onboarded_users
 from switchyard.ingest.entrypoints.http.schemas import ImportRead
 
 pytestmark = pytest.mark.integration
@@ -48,13 +48,24 @@ async def _completed_events(app, import_id: str, count: int = 1) -> list[ImportC
     return found
 
 
-async def _onboarded(app, account_ids) -> dict[uuid.UUID, str]:
-    """The onboarding records among ``account_ids``: account id -> email."""
-    query = select(onboarded_users.c.user_id, onboarded_users.c.email).where(
-        onboarded_users.c.user_id.in_(list(account_ids))
+async def _onboarded(app, account_ids) -> dict[uuid.UUID, tuple[str, str | None]]:
+    """The onboarding records among ``account_ids``: account id -> (email, username)."""
+    columns = onboarded_users.c
+    query = select(columns.user_id, columns.email, columns.username).where(
+        columns.user_id.in_(list(account_ids))
     )
     async with app.db() as session:
-        return {row.user_id: row.email for row in (await session.execute(query)).all()}
+        return {row.user_id: (row.email, row.username) for row in (await session.execute(query)).all()}
+
+
+async def _duplicate_quotes(app, import_id: str) -> dict[int, str | None]:
+    """Row number -> the value a duplicate row of the import quotes."""
+    columns = import_errors.c
+    query = select(columns.row_number, columns.value).where(
+        columns.import_id == uuid.UUID(import_id), columns.code == "duplicate"
+    )
+    async with app.db() as session:
+        return {row.row_number: row.value for row in (await session.execute(query)).all()}
 
 
 async def test_answers_complete_the_import_with_exact_counts_each_row_counted_once(module_ingest):
@@ -111,9 +122,9 @@ async def test_answers_complete_the_import_with_exact_counts_each_row_counted_on
         import_id=uuid.UUID(import_id), uploaded_by=app.admin_id, total=6, succeeded=4, failed=2
     )
     # Whom the import onboarded, from the answers: each created row's account once, no rejected one.
-    accounts = {app.answer_to(row).rows[0].account_id: row.email for row in rows}
+    accounts = {app.answer_to(row).rows[0].account_id: (row.email, row.username) for row in rows}
     assert await _onboarded(app, accounts) == {
-        account_id: email for account_id, email in accounts.items() if email != by_row[3].email
+        account_id: person for account_id, person in accounts.items() if person[0] != by_row[3].email
     }
 
     # A late answer (auth processed a row again) changes nothing.
@@ -434,19 +445,32 @@ async def test_the_stream_follows_an_import_until_it_completes(module_ingest):
 
 async def test_whom_an_import_onboarded_is_forgotten_when_users_erases_them(module_ingest):
     app = module_ingest
-    job = await app.start(app.csv("email,username", *(f"{e},{u}" for e, u in app.people(2))))
+    (email, username), (kept_email, kept_username) = app.people(2)
+    content = app.csv(
+        "email,username",
+        f"{email},{username}",
+        f"{kept_email},{kept_username}",
+        f"{email},{app.unique()}",  # row 4 (the header is row 1) quotes the erased person's email,
+        f"x{app.unique()}@example.com,{username}",  # row 5 their username,
+        f"{kept_email},{app.unique()}",  # row 6 someone else's email.
+    )
+    job = await app.start(content)
     rows = await app.sent_rows(job["id"])
     await app.answer_all(job["id"])
-    (erased, erased_email), (kept, kept_email) = [
-        (app.answer_to(row).rows[0].account_id, row.email) for row in rows
-    ]
-    assert await _onboarded(app, [erased, kept]) == {erased: erased_email, kept: kept_email}
+    (erased, _), (kept, _) = [(app.answer_to(row).rows[0].account_id, row.email) for row in rows]
+    assert await _onboarded(app, [erased, kept]) == {
+        erased: (email, username),
+        kept: (kept_email, kept_username),
+    }
+    assert await _duplicate_quotes(app, job["id"]) == {4: email, 5: username, 6: kept_email}
 
     deletion = UserDeleted(user_id=erased)
     value = encode_envelope(to_envelope(deletion, source="users"))
     await publish_raw(app.kafka, app.kafka.topic(deletion.TOPIC), value, key=deletion.partition_key.encode())
 
     async def forgotten() -> bool:
-        return await _onboarded(app, [erased, kept]) == {kept: kept_email}
+        return await _onboarded(app, [erased, kept]) == {kept: (kept_email, kept_username)}
 
     await wait_until(forgotten, within=15)
+    # The rows stay reported (the uploader still sees why each failed); their quotes of the person go.
+    assert await _duplicate_quotes(app, job["id"]) == {4: None, 5: None, 6: kept_email}

@@ -1,4 +1,4 @@
-"""A fake unit of work for the ingest handlers: onboarded users in a dict."""
+"""A fake unit of work for the ingest handlers: onboarded users in a dict, quoted identities in a set."""
 
 from __future__ import annotations
 
@@ -37,12 +37,25 @@ class FakeErasedUsers:
         return set(user_ids) & self.ids
 
 
+class FakeImports:
+    """The duplicate rows' quoted emails and usernames, and those forgotten."""
+
+    def __init__(self) -> None:
+        self.quoted: set[str] = set()
+        self.forgotten: set[str] = set()
+
+    async def forget_quoted(self, identities: list[str]) -> None:
+        self.forgotten |= self.quoted & set(identities)
+        self.quoted -= set(identities)
+
+
 class FakeIngestUnitOfWork:
     """What the handlers touch; transactions are the subscriber's concern, not the handler's."""
 
     def __init__(self) -> None:
         self.onboarded = FakeOnboardedUserRepository()
         self.erased = FakeErasedUsers()
+        self.imports = FakeImports()
 
 
 @pytest.fixture

@@ -128,14 +128,16 @@ class InvitationIssued(IntegrationEvent, frozen=True, kw_only=True):
 class ImportRowOutcome(msgspec.Struct, frozen=True, kw_only=True):
     """What became of one import row: an invited account was created, or why not.
 
-    A created row names its account and the account's (normalised) email, so that the importer
-    can tell whom it onboarded without also reading every user-created event.
+    A created row names its account and the account's (normalised) email and username, so that
+    the importer can tell whom it onboarded without also reading every user-created event, and what
+    of its files to forget when that person is erased.
     """
 
     row_number: int
     outcome: Literal["created", "rejected"]
     account_id: UUID | None = None
     email: str | None = None
+    username: str | None = None
     code: str | None = None
     field: str | None = None
     message: str | None = None

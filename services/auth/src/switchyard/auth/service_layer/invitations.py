@@ -109,7 +109,11 @@ def _answer_for_existing(command: InviteAccount, account: Account, holders: Hold
 
 def _created(command: InviteAccount, account: Account) -> ImportRowOutcome:
     return ImportRowOutcome(
-        row_number=command.row_number, outcome="created", account_id=account.id, email=account.email
+        row_number=command.row_number,
+        outcome="created",
+        account_id=account.id,
+        email=account.email,
+        username=account.username,
     )
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from switchyard.common.db.bulk import BulkInsert
 from switchyard.ingest.adapters.orm import import_answers, import_errors, imports
 from switchyard.ingest.domain.model import ACTIVE, ImportJob, ImportStatus
-from switchyard.ingest.domain.rows import RowError
+from switchyard.ingest.domain.rows import DUPLICATE, RowError
 
 CREATED, REJECTED = 1, 2
 _JOB_FIELDS = [f.name for f in fields(ImportJob)]
@@ -121,6 +121,14 @@ class ImportRepository:
                 func.row(import_errors.c.row_number, import_errors.c.id) > func.row(after[0], after[1])
             )
         return list((await self._session.execute(statement)).mappings())
+
+    async def forget_quoted(self, identities: Sequence[str]) -> None:
+        """Blank the value of every duplicate row quoting one of ``identities`` (an erased person's)."""
+        await self._session.execute(
+            update(import_errors)
+            .where(import_errors.c.code == DUPLICATE, import_errors.c.value.in_(identities))
+            .values(value=None)
+        )
 
     async def record_answers(
         self, import_id: UUID, answers: Sequence[tuple[int, int]]

@@ -32,6 +32,8 @@ onboarded_users = Table(
     metadata,
     Column("user_id", Uuid, primary_key=True),
     Column("email", Text, nullable=False),
+    # Null for people recorded before auth's answers named the username.
+    Column("username", Text, nullable=True),
     Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
@@ -76,6 +78,8 @@ import_errors = Table(
     Column("message", Text, nullable=False),
     Column("value", Text, nullable=True),
     Index("ix_import_errors_import_row", "import_id", "row_number", "id"),
+    # A duplicate row quotes an earlier row's email or username: found by it when that person is erased.
+    Index("ix_import_errors_duplicate_value", "value", postgresql_where=text("code = 'duplicate'")),
 )
 
 # One answer per row sent: auth may answer a row twice (it was sent again after a crash),

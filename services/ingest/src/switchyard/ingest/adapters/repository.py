@@ -12,7 +12,7 @@ from switchyard.common.db.bulk import BulkInsert
 from switchyard.ingest.adapters.orm import onboarded_users
 from switchyard.ingest.domain.model import OnboardedUser
 
-_ADD_MANY = BulkInsert(onboarded_users, ("user_id", "email"), skip_conflicts=True)
+_ADD_MANY = BulkInsert(onboarded_users, ("user_id", "email", "username"), skip_conflicts=True)
 
 
 class OnboardedUserRepository:
@@ -20,17 +20,15 @@ class OnboardedUserRepository:
         self._session = session
 
     async def add_many(self, users: Sequence[OnboardedUser]) -> None:
-        await _ADD_MANY.run(self._session, [(user.user_id, user.email) for user in users])
+        await _ADD_MANY.run(self._session, [(user.user_id, user.email, user.username) for user in users])
 
     async def delete(self, user_id: UUID) -> None:
         await self._session.execute(delete(onboarded_users).where(onboarded_users.c.user_id == user_id))
 
     async def get(self, user_id: UUID) -> OnboardedUser | None:
-        row = (
-            await self._session.execute(
-                select(onboarded_users.c.user_id, onboarded_users.c.email).where(
-                    onboarded_users.c.user_id == user_id
-                )
-            )
-        ).first()
-        return None if row is None else OnboardedUser(user_id=row.user_id, email=row.email)
+        columns = onboarded_users.c
+        query = select(columns.user_id, columns.email, columns.username).where(columns.user_id == user_id)
+        row = (await self._session.execute(query)).first()
+        if row is None:
+            return None
+        return OnboardedUser(user_id=row.user_id, email=row.email, username=row.username)

@@ -12,6 +12,8 @@ class RecordOnboardedUser:
 
     user_id: UUID
     email: str
+    # None in answers from an auth that did not name it yet.
+    username: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,7 @@ class RowAnswer:
     # The account a created row became, as auth names it.
     account_id: UUID | None = None
     email: str | None = None
+    username: str | None = None
     column: str | None = None
     code: str | None = None
     message: str | None = None

@@ -12,6 +12,7 @@ from uuid import UUID
 class OnboardedUser:
     user_id: UUID
     email: str
+    username: str | None = None
 
 
 class ImportStatus(StrEnum):

@@ -30,6 +30,8 @@ class ValidRow:
 
 # Cells quoted back in a row error are cut to this length.
 MAX_QUOTED_CHARS = 200
+# The code of a row naming a person an earlier row of the file named.
+DUPLICATE = "duplicate"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +60,10 @@ class SeenIdentities:
         email, username = hash(("email", row.email)), hash(("username", row.username))
         if email in self._seen:
             message = "This email appears on an earlier row."
-            return RowError(row.row_number, "email", "duplicate", message, row.email[:MAX_QUOTED_CHARS])
+            return RowError(row.row_number, "email", DUPLICATE, message, quoted_identity(row.email))
         if username in self._seen:
             message = "This username appears on an earlier row."
-            return RowError(row.row_number, "username", "duplicate", message, row.username)
+            return RowError(row.row_number, "username", DUPLICATE, message, quoted_identity(row.username))
         self._seen.add(email)
         self._seen.add(username)
         return None
@@ -94,6 +96,11 @@ def check_row(row_number: int, cells: Sequence[str], columns: Columns) -> ValidR
         index = getattr(columns, exc.field)
         value = None if index is None else _quoted(cells[index])
         return RowError(row_number, exc.field, code, str(exc), value)
+
+
+def quoted_identity(identity: str) -> str:
+    """How a duplicate row quotes the (valid, normalised) email or username an earlier row had."""
+    return identity[:MAX_QUOTED_CHARS]
 
 
 def _quoted(cell: str) -> str:

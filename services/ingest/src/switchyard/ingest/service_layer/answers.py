@@ -39,7 +39,11 @@ async def record_row_answers(
         if outcome == CREATED:
             job.created += 1
             if answer.account_id is not None and answer.email is not None:
-                onboarded.append(RecordOnboardedUser(user_id=answer.account_id, email=answer.email))
+                onboarded.append(
+                    RecordOnboardedUser(
+                        user_id=answer.account_id, email=answer.email, username=answer.username
+                    )
+                )
         else:
             job.rejected += 1
             errors.append(

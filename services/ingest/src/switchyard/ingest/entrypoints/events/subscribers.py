@@ -33,6 +33,7 @@ def subscribe_all(runtime: ServiceRuntime, *, storage: UploadStorage, clock: Cal
                     created=row.outcome == "created",
                     account_id=row.account_id,
                     email=row.email,
+                    username=row.username,
                     column=row.field,
                     code=row.code,
                     message=row.message,
