@@ -10,7 +10,7 @@ from typing import Any
 
 import msgspec
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from switchyard.common.contracts import (
     ImportCompleted,
@@ -27,7 +27,7 @@ from switchyard.common.messaging.topic_reader import read_topic
 from switchyard.common.messaging.topics import PARTITIONS
 from switchyard.common.testing import publish_raw
 from switchyard.common.testing.waiting import wait_until
-from switchyard.ingest.adapters.orm import import_errors, onboarded_users
+from switchyard.ingest.adapters.orm import import_answers, import_errors, onboarded_users
 from switchyard.ingest.entrypoints.http.schemas import ImportRead
 
 pytestmark = pytest.mark.integration
@@ -56,6 +56,16 @@ async def _onboarded(app, account_ids) -> dict[uuid.UUID, tuple[str, str | None]
     )
     async with app.db() as session:
         return {row.user_id: (row.email, row.username) for row in (await session.execute(query)).all()}
+
+
+async def _answer_records(app, import_id: str) -> int:
+    query = (
+        select(func.count())
+        .select_from(import_answers)
+        .where(import_answers.c.import_id == uuid.UUID(import_id))
+    )
+    async with app.db() as session:
+        return int((await session.execute(query)).scalar_one())
 
 
 async def _duplicate_quotes(app, import_id: str) -> dict[int, str | None]:
@@ -127,7 +137,9 @@ async def test_answers_complete_the_import_with_exact_counts_each_row_counted_on
         account_id: person for account_id, person in accounts.items() if person[0] != by_row[3].email
     }
 
-    # A late answer (auth processed a row again) changes nothing.
+    # Every row counted once, the per-row answer records are gone with the import's end...
+    assert await _answer_records(app, import_id) == 0
+    # ...and a late answer (auth processed a row again) changes nothing.
     await app.publish(app.answer_to(by_row[2], rejected=True))
     await app.wait_until_answers_consumed()
     assert _counts(await app.job(import_id)) == ("completed", 6, 6, 4, 2)
@@ -214,7 +226,15 @@ async def test_cancel_stops_the_import_and_a_second_cancel_is_409(module_ingest)
     assert again["detail"] == "The import is already cancelled."
 
     # Rows already sent finish: their answers are counted, the import stays cancelled.
-    await app.publish(*(app.answer_to(row) for row in rows))
+    await app.publish(*(app.answer_to(row) for row in rows[:2]))
+    await app.wait_until_answers_consumed()
+    assert await _answer_records(app, job["id"]) == 2
+    await app.publish(app.answer_to(rows[2]))
+    await app.wait_until_answers_consumed()
+    assert _counts(await app.job(job["id"])) == ("cancelled", 3, 3, 3, 0)
+    # Its last row answered, the cancelled import keeps no answer records, and a repeat counts nothing.
+    assert await _answer_records(app, job["id"]) == 0
+    await app.publish(app.answer_to(rows[0], rejected=True))
     await app.wait_until_answers_consumed()
     assert _counts(await app.job(job["id"])) == ("cancelled", 3, 3, 3, 0)
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -129,6 +129,9 @@ class ImportRepository:
             .where(import_errors.c.code == DUPLICATE, import_errors.c.value.in_(identities))
             .values(value=None)
         )
+
+    async def forget_answers(self, import_id: UUID) -> None:
+        await self._session.execute(delete(import_answers).where(import_answers.c.import_id == import_id))
 
     async def record_answers(
         self, import_id: UUID, answers: Sequence[tuple[int, int]]

@@ -10,17 +10,31 @@ from switchyard.ingest.domain.model import ImportJob, ImportStatus
 from switchyard.ingest.service_layer.unit_of_work import IngestUnitOfWork
 
 
-def complete_if_done(job: ImportJob, uow: IngestUnitOfWork, storage: UploadStorage, now: datetime) -> bool:
+async def complete_if_done(
+    job: ImportJob, uow: IngestUnitOfWork, storage: UploadStorage, now: datetime
+) -> bool:
     """Complete ``job`` once the whole file is read and every row sent has its answer."""
     if job.status is not ImportStatus.PROCESSING or not job.file_done:
         return False
     if not job.dry_run and not job.answered_all():
         return False
-    finish(job, ImportStatus.COMPLETED, uow, storage, now)
+    await finish(job, ImportStatus.COMPLETED, uow, storage, now)
     return True
 
 
-def finish(
+def answers_done(job: ImportJob) -> bool:
+    """The import is over and every row it sent has its answer: any answer now is one repeated."""
+    return job.status.finished and not job.dry_run and job.answered_all()
+
+
+async def forget_answers_if_done(job: ImportJob, uow: IngestUnitOfWork) -> None:
+    """Drop the per-row answer records once :func:`answers_done`: they only served to count each row
+    once, and would otherwise stay, a row per row of every file ever imported."""
+    if answers_done(job):
+        await uow.imports.forget_answers(job.id)
+
+
+async def finish(
     job: ImportJob,
     status: ImportStatus,
     uow: IngestUnitOfWork,
@@ -31,6 +45,7 @@ def finish(
 ) -> None:
     """Set the final status (caller saves and commits); the uploader hears of a real import's end."""
     job.status, job.finished_at, job.error = status, now, error
+    await forget_answers_if_done(job, uow)
     if job.total is None:
         job.total = job.rows_sent + job.invalid
     if status is ImportStatus.COMPLETED and not job.dry_run:

@@ -172,7 +172,9 @@ class Importer:
             if job is None or job.status.finished:
                 return None
             if not self._storage.path_of(job.id).exists():
-                finish(job, ImportStatus.FAILED, uow, self._storage, self._clock(), error="The file is gone.")
+                await finish(
+                    job, ImportStatus.FAILED, uow, self._storage, self._clock(), error="The file is gone."
+                )
                 await uow.imports.save(job)
                 await uow.commit()
                 return None
@@ -270,7 +272,7 @@ class Importer:
                 job.file_done = True
                 if job.total is None or job.total != job.rows_sent + job.invalid:
                     job.total = job.rows_sent + job.invalid
-                complete_if_done(job, uow, self._storage, self._clock())
+                await complete_if_done(job, uow, self._storage, self._clock())
             await uow.imports.save(job)
             await uow.commit()
         return job
@@ -299,7 +301,7 @@ class Importer:
                 f"{job.rows_sent:,} rows sent are unanswered (look in auth's dead-letter topic). "
                 "Upload the file again to import what is missing."
             )
-            finish(job, ImportStatus.FAILED, uow, self._storage, now, error=error)
+            await finish(job, ImportStatus.FAILED, uow, self._storage, now, error=error)
             await uow.imports.save(job)
             await uow.commit()
         log.warning("import failed: answers stopped", import_id=str(import_id), unanswered=missing)
@@ -308,7 +310,7 @@ class Importer:
         async with self._uow() as uow:
             job = await uow.imports.get(import_id, for_update=True)
             if job is not None and not job.status.finished:
-                finish(job, ImportStatus.FAILED, uow, self._storage, self._clock(), error=error)
+                await finish(job, ImportStatus.FAILED, uow, self._storage, self._clock(), error=error)
                 await uow.imports.save(job)
                 await uow.commit()
 
