@@ -17,6 +17,7 @@ from switchyard.common.contracts import Envelope, UserCreated, UserDeleted, deco
 from switchyard.common.db import SqlAlchemyUnitOfWork
 from switchyard.common.db.tables import OUTBOX
 from switchyard.common.messaging import KafkaSettings, OutboxRelay, RetryPolicy, create_broker, subscribe
+from switchyard.common.messaging.metrics import OUTBOX_BACKLOG
 from switchyard.common.messaging.outbox_store import OutboxConnection
 
 pytestmark = pytest.mark.integration
@@ -99,6 +100,7 @@ async def test_event_written_while_kafka_is_unreachable_arrives_once_it_is_reach
     port = _free_port()
     unreachable = msgspec.structs.replace(messaging_kafka, bootstrap_servers=f"127.0.0.1:{port}")
     failures_before = _relay_failures()
+    OUTBOX_BACKLOG.labels(service="users").set(-1)  # not a value an earlier test could have left
 
     async with _relay(messaging_database_url, unreachable) as relay:
         await wait_until(lambda: _true(_relay_failures() >= failures_before + 2))

@@ -22,12 +22,13 @@ from switchyard.common.contracts import (
     encode_envelope,
     to_envelope,
 )
+from switchyard.common.db.erasure import user_digest
 from switchyard.common.messaging.partitioner import key_partitioner
 from switchyard.common.messaging.topic_reader import read_topic
 from switchyard.common.messaging.topics import PARTITIONS
 from switchyard.common.testing import publish_raw
 from switchyard.common.testing.waiting import wait_until
-from switchyard.ingest.adapters.orm import import_answers, import_errors, onboarded_users
+from switchyard.ingest.adapters.orm import erased_users, import_answers, import_errors, onboarded_users
 from switchyard.ingest.entrypoints.http.schemas import ImportRead
 
 pytestmark = pytest.mark.integration
@@ -494,3 +495,33 @@ async def test_whom_an_import_onboarded_is_forgotten_when_users_erases_them(modu
     await wait_until(forgotten, within=15)
     # The rows stay reported (the uploader still sees why each failed); their quotes of the person go.
     assert await _duplicate_quotes(app, job["id"]) == {4: None, 5: None, 6: kept_email}
+
+
+async def test_a_person_erased_before_auths_answer_arrives_loses_their_quotes_when_it_does(module_ingest):
+    app = module_ingest
+    ((email, username),) = app.people(1)
+    content = app.csv("email,username", f"{email},{username}", f"{email},{app.unique()}")
+    job = await app.start(content)
+    (row,) = await app.sent_rows(job["id"])
+    account_id = app.answer_to(row).rows[0].account_id
+    assert await _duplicate_quotes(app, job["id"]) == {3: email}
+
+    # The erasure is applied (ingest keeps the tombstone) before the answer naming the person comes.
+    deletion = UserDeleted(user_id=account_id)
+    value = encode_envelope(to_envelope(deletion, source="users"))
+    await publish_raw(app.kafka, app.kafka.topic(deletion.TOPIC), value, key=deletion.partition_key.encode())
+
+    async def tombstoned() -> bool:
+        query = (
+            select(func.count())
+            .select_from(erased_users)
+            .where(erased_users.c.user_digest == user_digest(account_id))
+        )
+        async with app.db() as session:
+            return bool((await session.execute(query)).scalar_one())
+
+    await wait_until(tombstoned, within=15)
+    await app.answer_all(job["id"])
+
+    assert await _onboarded(app, [account_id]) == {}
+    assert await _duplicate_quotes(app, job["id"]) == {3: None}

@@ -6,9 +6,10 @@ from __future__ import annotations
 import uuid
 
 from switchyard.common.contracts import UserDeleted, to_envelope
+from switchyard.common.identities import normalize_email
 from switchyard.ingest.domain.commands import ForgetUser, RecordOnboardedUser
 from switchyard.ingest.domain.model import OnboardedUser
-from switchyard.ingest.domain.rows import quoted_identity
+from switchyard.ingest.domain.rows import MAX_QUOTED_CHARS, SeenIdentities, ValidRow
 from switchyard.ingest.entrypoints.events.subscribers import on_user_deleted
 from switchyard.ingest.service_layer.handlers import forget_user, record_onboarded_users
 
@@ -84,16 +85,22 @@ async def test_a_person_recorded_without_a_username_has_their_email_forgotten(uo
     assert uow.imports.quoted == {"ada"}
 
 
-async def test_a_long_email_is_forgotten_as_a_duplicate_row_quotes_it(uow):
-    email = "a" * 240 + "@example.com"
+async def test_a_long_email_is_forgotten_as_a_duplicate_row_quotes_it_cut_short(uow):
+    email = "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 50 + ".com"
+    assert normalize_email(email) == email
+    assert len(email) > MAX_QUOTED_CHARS
+    seen = SeenIdentities(expected=2)
+    assert seen.claim(ValidRow(2, email, "ada", None, "user")) is None
+    duplicate = seen.claim(ValidRow(3, email, "grace", None, "user"))
+    assert duplicate is not None
+    assert duplicate.value == email[:MAX_QUOTED_CHARS]
+    uow.imports.quoted = {duplicate.value}
     user_id = uuid.uuid4()
     await record_onboarded_users([RecordOnboardedUser(user_id=user_id, email=email, username="ada")], uow)
-    uow.imports.quoted = {quoted_identity(email)}
 
     await forget_user(ForgetUser(user_id=user_id), uow)
 
-    assert uow.imports.quoted == set()
-    assert quoted_identity(email) != email
+    assert uow.imports.forgotten == {duplicate.value}
 
 
 async def test_an_erasure_for_someone_no_import_onboarded_forgets_no_rows(uow):

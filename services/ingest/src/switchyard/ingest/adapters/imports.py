@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -126,7 +126,11 @@ class ImportRepository:
         """Blank the value of every duplicate row quoting one of ``identities`` (an erased person's)."""
         await self._session.execute(
             update(import_errors)
-            .where(import_errors.c.code == DUPLICATE, import_errors.c.value.in_(identities))
+            # The code as a literal, not a parameter: a generic plan could not then use the partial index.
+            .where(
+                import_errors.c.code == literal_column(f"'{DUPLICATE}'"),
+                import_errors.c.value.in_(identities),
+            )
             .values(value=None)
         )
 
