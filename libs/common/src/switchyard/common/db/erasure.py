@@ -4,6 +4,13 @@ Events about one user travel on several topics, so one emitted before a deletion
 after it (a verification request, a user-created). A service that erases on ``users.user-deleted``
 records the user here and ignores later events about them. Only a SHA-256 digest of the id is
 kept: the tombstone names nobody, yet recognises the id when it comes again.
+
+A check and an erasure running at the same moment must not miss each other: under READ COMMITTED
+the check would not see the uncommitted tombstone, nor the erasure the data the check's transaction
+is about to write, and that data would outlive the erasure. So checking takes a transaction-long
+shared advisory lock of the database and recording the exclusive one: an erasure waits for the
+transactions that already checked (and deletes what they wrote), and a check that comes during an
+erasure waits for it (and sees its tombstone). Erasures are rare; checks never wait for each other.
 """
 
 from __future__ import annotations
@@ -18,6 +25,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 ERASED_USERS_TABLE = "erased_users"
+# Same in every service: each has a database of its own.
+ERASURE_LOCK_ID = 0x5357_4552
 
 
 def add_erased_users_table(metadata: MetaData) -> Table:
@@ -47,6 +56,8 @@ class ErasedUsers:
         self._session, self._table = session, table
 
     async def record(self, user_id: UUID) -> None:
+        """Call before erasing the user's data, in the same transaction (see the module's note)."""
+        await self._session.execute(select(func.pg_advisory_xact_lock(ERASURE_LOCK_ID)))
         statement = insert(self._table).values(user_digest=user_digest(user_id)).on_conflict_do_nothing()
         await self._session.execute(statement)
 
@@ -54,9 +65,10 @@ class ErasedUsers:
         return bool(await self.among([user_id]))
 
     async def among(self, user_ids: Iterable[UUID]) -> set[UUID]:
-        """Which of ``user_ids`` were erased, with one query."""
+        """Which of ``user_ids`` were erased, with one query; call before writing about the others."""
         by_digest = {user_digest(user_id): user_id for user_id in user_ids}
         if not by_digest:
             return set()
+        await self._session.execute(select(func.pg_advisory_xact_lock_shared(ERASURE_LOCK_ID)))
         query = select(self._table.c.user_digest).where(self._table.c.user_digest.in_(list(by_digest)))
         return {by_digest[digest] for digest in (await self._session.execute(query)).scalars()}
