@@ -1,7 +1,7 @@
 """import_answers without its foreign key: a working table, written only under the job's row lock.
 
 The key's check ran once per answered row (a million per million-row file) to confirm what the
-lock held by the same transaction already guarantees; the rows now go when their import is over.
+lock held by the same transaction already guarantees; the rows now go when their import completes.
 
 Revision ID: 0007
 Revises: 0006
@@ -18,12 +18,11 @@ depends_on = None
 
 def upgrade() -> None:
     op.drop_constraint("import_answers_import_id_fkey", "import_answers", type_="foreignkey")
-    # Answers of imports already over serve nothing any more.
+    # Answers of imports already completed serve nothing any more.
     op.execute(
         sa.text(
-            "DELETE FROM import_answers a USING imports i WHERE a.import_id = i.id"
-            " AND i.status IN ('completed', 'failed', 'cancelled') AND NOT i.dry_run"
-            " AND i.created + i.rejected >= i.rows_sent"
+            "DELETE FROM import_answers a USING imports i"
+            " WHERE a.import_id = i.id AND i.status = 'completed' AND NOT i.dry_run"
         )
     )
 

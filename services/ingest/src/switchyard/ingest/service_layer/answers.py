@@ -13,7 +13,7 @@ from switchyard.ingest.adapters.imports import CREATED, REJECTED
 from switchyard.ingest.adapters.storage import UploadStorage
 from switchyard.ingest.domain.commands import RecordOnboardedUser, RecordRowAnswers
 from switchyard.ingest.domain.rows import RowError
-from switchyard.ingest.service_layer.completion import answers_done, complete_if_done, forget_answers_if_done
+from switchyard.ingest.service_layer.completion import answers_done, complete_if_done
 from switchyard.ingest.service_layer.handlers import record_onboarded_users
 from switchyard.ingest.service_layer.unit_of_work import IngestUnitOfWork
 
@@ -29,7 +29,7 @@ async def record_row_answers(
     if job is None:
         return  # the import was deleted (or belongs to another deployment sharing the topic)
     if answers_done(job):
-        return  # every row had its answer: these are rows auth applied again
+        return  # every row was answered: these are rows auth applied again
     latest = {answer.row_number: answer for answer in command.answers}
     stored = await uow.imports.record_answers(
         job.id, [(row, CREATED if answer.created else REJECTED) for row, answer in latest.items()]
@@ -62,7 +62,5 @@ async def record_row_answers(
     now = clock()
     if stored:
         job.answered_at = now
-    if not await complete_if_done(job, uow, storage, now):
-        # Cancelled or failed earlier, now with the last answer of a row it had sent.
-        await forget_answers_if_done(job, uow)
+    await complete_if_done(job, uow, storage, now)
     await uow.imports.save(job)

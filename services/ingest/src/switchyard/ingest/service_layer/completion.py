@@ -18,23 +18,24 @@ async def complete_if_done(
         return False
     if not job.dry_run and not job.answered_all():
         return False
-    await finish(job, ImportStatus.COMPLETED, uow, storage, now)
+    finish(job, ImportStatus.COMPLETED, uow, storage, now)
+    if not job.dry_run:
+        # The per-row answer records only served to count each row once; they would otherwise stay,
+        # a row per row of every file ever imported. Any answer from now on is a repeat (answers_done).
+        await uow.imports.forget_answers(job.id)
     return True
 
 
 def answers_done(job: ImportJob) -> bool:
-    """The import is over and every row it sent has its answer: any answer now is one repeated."""
-    return job.status.finished and not job.dry_run and job.answered_all()
+    """Every row of the file was sent and answered: an answer now can only be one repeated.
+
+    Only a completed import knows that. A cancelled one may still have a batch that was sent but
+    not yet counted (the importer adds it to ``rows_sent`` after Kafka's acks), whose answers count.
+    """
+    return job.status is ImportStatus.COMPLETED and not job.dry_run
 
 
-async def forget_answers_if_done(job: ImportJob, uow: IngestUnitOfWork) -> None:
-    """Drop the per-row answer records once :func:`answers_done`: they only served to count each row
-    once, and would otherwise stay, a row per row of every file ever imported."""
-    if answers_done(job):
-        await uow.imports.forget_answers(job.id)
-
-
-async def finish(
+def finish(
     job: ImportJob,
     status: ImportStatus,
     uow: IngestUnitOfWork,
@@ -45,7 +46,6 @@ async def finish(
 ) -> None:
     """Set the final status (caller saves and commits); the uploader hears of a real import's end."""
     job.status, job.finished_at, job.error = status, now, error
-    await forget_answers_if_done(job, uow)
     if job.total is None:
         job.total = job.rows_sent + job.invalid
     if status is ImportStatus.COMPLETED and not job.dry_run:

@@ -172,9 +172,7 @@ class Importer:
             if job is None or job.status.finished:
                 return None
             if not self._storage.path_of(job.id).exists():
-                await finish(
-                    job, ImportStatus.FAILED, uow, self._storage, self._clock(), error="The file is gone."
-                )
+                finish(job, ImportStatus.FAILED, uow, self._storage, self._clock(), error="The file is gone.")
                 await uow.imports.save(job)
                 await uow.commit()
                 return None
@@ -301,7 +299,7 @@ class Importer:
                 f"{job.rows_sent:,} rows sent are unanswered (look in auth's dead-letter topic). "
                 "Upload the file again to import what is missing."
             )
-            await finish(job, ImportStatus.FAILED, uow, self._storage, now, error=error)
+            finish(job, ImportStatus.FAILED, uow, self._storage, now, error=error)
             await uow.imports.save(job)
             await uow.commit()
         log.warning("import failed: answers stopped", import_id=str(import_id), unanswered=missing)
@@ -310,7 +308,7 @@ class Importer:
         async with self._uow() as uow:
             job = await uow.imports.get(import_id, for_update=True)
             if job is not None and not job.status.finished:
-                await finish(job, ImportStatus.FAILED, uow, self._storage, self._clock(), error=error)
+                finish(job, ImportStatus.FAILED, uow, self._storage, self._clock(), error=error)
                 await uow.imports.save(job)
                 await uow.commit()
 

@@ -48,7 +48,7 @@ async def cancel_import(
             raise ImportNotFound
         if job.status.finished:
             raise ImportFinished(job.status.value)
-        await finish(job, ImportStatus.CANCELLED, uow, storage, clock())
+        finish(job, ImportStatus.CANCELLED, uow, storage, clock())
         await uow.imports.save(job)
         await uow.commit()
     return job
