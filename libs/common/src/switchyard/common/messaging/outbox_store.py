@@ -83,13 +83,13 @@ class OutboxConnection:
         )
 
     async def backlog(self) -> int:
-        """Rows waiting, from the id range: two index probes, where ``count(*)`` read the whole table.
+        """Rows waiting, from the id range: a walk to each end of the primary key, not a ``count(*)``.
 
         Ids are handed out in write order and rows leave in about that order, so ``max - min + 1``
-        is the count plus the gaps: ids of writes rolled back, and rows already relayed out of order
-        (a transaction that committed late). An upper bound then, and exact in the usual case; a
-        count would read every waiting row (and every dead one not yet vacuumed) each time the
-        gauge is refreshed, most dearly when the backlog is largest.
+        is the count plus the gaps: ids of writes rolled back, and newer rows relayed while an older
+        row's transaction was still open. An upper bound then, and exact in the usual case; a count
+        would read every waiting row (and every dead one not yet vacuumed) each time the gauge is
+        refreshed, most dearly when the backlog is largest.
         """
         low, high = await self._connection.fetchrow(
             f"SELECT min(id), max(id) FROM {OUTBOX_TABLE}"  # noqa: S608 (constant)
