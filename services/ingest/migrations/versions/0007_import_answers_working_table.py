@@ -17,14 +17,15 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.drop_constraint("import_answers_import_id_fkey", "import_answers", type_="foreignkey")
-    # Answers of imports already completed serve nothing any more.
+    # Answers of imports already completed serve nothing any more. Deleted first: dropping the key
+    # locks both tables (imports too) against reads until the commit, so that comes last.
     op.execute(
         sa.text(
             "DELETE FROM import_answers a USING imports i"
             " WHERE a.import_id = i.id AND i.status = 'completed' AND NOT i.dry_run"
         )
     )
+    op.drop_constraint("import_answers_import_id_fkey", "import_answers", type_="foreignkey")
 
 
 def downgrade() -> None:

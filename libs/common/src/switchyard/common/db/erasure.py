@@ -10,7 +10,9 @@ the check would not see the uncommitted tombstone, nor the erasure the data the 
 is about to write, and that data would outlive the erasure. So checking takes a transaction-long
 shared advisory lock of the database and recording the exclusive one: an erasure waits for the
 transactions that already checked (and deletes what they wrote), and a check that comes during an
-erasure waits for it (and sees its tombstone). Erasures are rare; checks never wait for each other.
+erasure waits for it (and sees its tombstone). Erasures are rare; checks wait for each other only
+while an erasure is queued between them, so a check comes as late in its transaction as it can. The
+lock is in the two-number key space, apart from the single-number locks of the relay and importer.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 ERASED_USERS_TABLE = "erased_users"
 # Same in every service: each has a database of its own.
-ERASURE_LOCK_ID = 0x5357_4552
+ERASURE_LOCK_KEY = (0x5357_4552, 1)
 
 
 def add_erased_users_table(metadata: MetaData) -> Table:
@@ -57,7 +59,7 @@ class ErasedUsers:
 
     async def record(self, user_id: UUID) -> None:
         """Call before erasing the user's data, in the same transaction (see the module's note)."""
-        await self._session.execute(select(func.pg_advisory_xact_lock(ERASURE_LOCK_ID)))
+        await self._session.execute(select(func.pg_advisory_xact_lock(*ERASURE_LOCK_KEY)))
         statement = insert(self._table).values(user_digest=user_digest(user_id)).on_conflict_do_nothing()
         await self._session.execute(statement)
 
@@ -69,6 +71,6 @@ class ErasedUsers:
         by_digest = {user_digest(user_id): user_id for user_id in user_ids}
         if not by_digest:
             return set()
-        await self._session.execute(select(func.pg_advisory_xact_lock_shared(ERASURE_LOCK_ID)))
+        await self._session.execute(select(func.pg_advisory_xact_lock_shared(*ERASURE_LOCK_KEY)))
         query = select(self._table.c.user_digest).where(self._table.c.user_digest.in_(list(by_digest)))
         return {by_digest[digest] for digest in (await self._session.execute(query)).scalars()}

@@ -57,10 +57,11 @@ async def record_row_answers(
                 )
             )
     await uow.imports.add_errors(job.id, errors)
-    if onboarded:
-        await record_onboarded_users(onboarded, uow)
     now = clock()
     if stored:
         job.answered_at = now
     await complete_if_done(job, uow, storage, now)
+    # Last: it holds the erasure check's lock to the commit, and completing may delete many records.
+    if onboarded:
+        await record_onboarded_users(onboarded, uow)
     await uow.imports.save(job)
