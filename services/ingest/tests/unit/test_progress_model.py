@@ -1,4 +1,5 @@
-"""An import's counts and progress (percent, rows/s, ETA), and following it as it changes."""
+"""An import's counts and progress (percent, rows/s, ETA), following it as it changes, and when its
+answers are all in."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any, cast
 import pytest
 
 from switchyard.ingest.domain.model import ImportJob, ImportStatus, Progress
+from switchyard.ingest.service_layer.completion import answers_done
 from switchyard.ingest.service_layer.progress import follow_import
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -212,3 +214,18 @@ async def test_following_a_quiet_import_sends_heartbeats():
     assert updates[-1] == done
     assert updates[1:-1]
     assert all(update is None for update in updates[1:-1])
+
+
+@pytest.mark.parametrize(
+    ("values", "done"),
+    [
+        ({"status": ImportStatus.COMPLETED, "rows_sent": 3, "created": 3}, True),
+        # Cancelled with every counted row answered: a batch sent but not yet counted may still answer.
+        ({"status": ImportStatus.CANCELLED, "rows_sent": 3, "created": 3}, False),
+        ({"status": ImportStatus.FAILED, "rows_sent": 3, "created": 3}, False),
+        ({"status": ImportStatus.PROCESSING, "rows_sent": 3, "created": 3}, False),
+        ({"status": ImportStatus.COMPLETED, "dry_run": True, "rows_sent": 3}, False),
+    ],
+)
+def test_only_a_completed_import_takes_an_answer_as_a_repeat(values: dict[str, Any], done: bool):
+    assert answers_done(_job(**values)) is done
