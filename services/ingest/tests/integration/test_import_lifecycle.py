@@ -59,6 +59,13 @@ async def _onboarded(app, account_ids) -> dict[uuid.UUID, tuple[str, str | None]
         return {row.user_id: (row.email, row.username) for row in (await session.execute(query)).all()}
 
 
+async def _erase(app, user_id: uuid.UUID) -> None:
+    """Publish users' erasure of ``user_id``, as users would."""
+    deletion = UserDeleted(user_id=user_id)
+    value = encode_envelope(to_envelope(deletion, source="users"))
+    await publish_raw(app.kafka, app.kafka.topic(deletion.TOPIC), value, key=deletion.partition_key.encode())
+
+
 async def _answer_records(app, import_id: str) -> int:
     query = (
         select(func.count())
@@ -471,16 +478,14 @@ async def test_whom_an_import_onboarded_is_forgotten_when_users_erases_them(modu
     job = await app.start(content)
     rows = await app.sent_rows(job["id"])
     await app.answer_all(job["id"])
-    (erased, _), (kept, _) = [(app.answer_to(row).rows[0].account_id, row.email) for row in rows]
+    erased, kept = [app.answer_to(row).rows[0].account_id for row in rows]
     assert await _onboarded(app, [erased, kept]) == {
         erased: (email, username),
         kept: (kept_email, kept_username),
     }
     assert await _duplicate_quotes(app, job["id"]) == {4: email, 5: username, 6: kept_email}
 
-    deletion = UserDeleted(user_id=erased)
-    value = encode_envelope(to_envelope(deletion, source="users"))
-    await publish_raw(app.kafka, app.kafka.topic(deletion.TOPIC), value, key=deletion.partition_key.encode())
+    await _erase(app, erased)
 
     async def forgotten() -> bool:
         return await _onboarded(app, [erased, kept]) == {kept: (kept_email, kept_username)}
@@ -500,9 +505,7 @@ async def test_a_person_erased_before_auths_answer_arrives_loses_their_quotes_wh
     assert await _duplicate_quotes(app, job["id"]) == {3: email}
 
     # The erasure is applied (ingest keeps the tombstone) before the answer naming the person comes.
-    deletion = UserDeleted(user_id=account_id)
-    value = encode_envelope(to_envelope(deletion, source="users"))
-    await publish_raw(app.kafka, app.kafka.topic(deletion.TOPIC), value, key=deletion.partition_key.encode())
+    await _erase(app, account_id)
 
     async def tombstoned() -> bool:
         query = (

@@ -19,8 +19,8 @@ class FakeOnboardedUserRepository:
         for user in users:
             self.rows.setdefault(user.user_id, user)
 
-    async def delete(self, user_id: UUID) -> None:
-        self.rows.pop(user_id, None)
+    async def delete(self, user_id: UUID) -> OnboardedUser | None:
+        return self.rows.pop(user_id, None)
 
     async def get(self, user_id: UUID) -> OnboardedUser | None:
         return self.rows.get(user_id)

@@ -22,8 +22,18 @@ class OnboardedUserRepository:
     async def add_many(self, users: Sequence[OnboardedUser]) -> None:
         await _ADD_MANY.run(self._session, [(user.user_id, user.email, user.username) for user in users])
 
-    async def delete(self, user_id: UUID) -> None:
-        await self._session.execute(delete(onboarded_users).where(onboarded_users.c.user_id == user_id))
+    async def delete(self, user_id: UUID) -> OnboardedUser | None:
+        """Forget the user; what was recorded of them, if anything."""
+        columns = onboarded_users.c
+        statement = (
+            delete(onboarded_users)
+            .where(columns.user_id == user_id)
+            .returning(columns.user_id, columns.email, columns.username)
+        )
+        row = (await self._session.execute(statement)).first()
+        if row is None:
+            return None
+        return OnboardedUser(user_id=row.user_id, email=row.email, username=row.username)
 
     async def get(self, user_id: UUID) -> OnboardedUser | None:
         columns = onboarded_users.c

@@ -28,11 +28,9 @@ async def record_onboarded_users(commands: Sequence[RecordOnboardedUser], uow: I
 async def forget_user(command: ForgetUser, uow: IngestUnitOfWork) -> None:
     """Right to erasure: whom imports onboarded, and duplicate rows quoting their email or username."""
     await uow.erased.record(command.user_id)
-    person = await uow.onboarded.get(command.user_id)
-    if person is None:
-        return
-    await uow.imports.forget_quoted(_quotes(person.email, person.username))
-    await uow.onboarded.delete(command.user_id)
+    person = await uow.onboarded.delete(command.user_id)
+    if person is not None:
+        await uow.imports.forget_quoted(_quotes(person.email, person.username))
 
 
 def _quotes(email: str, username: str | None) -> list[str]:
