@@ -32,10 +32,10 @@ from deploy.tests.gateway_nginx import (
     assert_problem,
     assert_security_headers,
     docs_links,
-    free_port,
     private_gateway,
 )
 from switchyard.common.http.app import GATEWAY_PREFIXES
+from switchyard.common.testing import free_port
 
 STRICT_ROUTES = ("token", "register", "password/forgot", "token/")
 ALLOWED_ORIGINS = "https://app.example http://localhost:5173"

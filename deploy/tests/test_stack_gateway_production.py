@@ -13,7 +13,8 @@ import pytest
 
 from deploy.local import gateway
 from deploy.local.config import GATEWAY_DEFAULTS, load_config
-from deploy.tests.gateway_nginx import assert_problem, assert_security_headers, free_port, private_gateway
+from deploy.tests.gateway_nginx import assert_problem, assert_security_headers, private_gateway
+from switchyard.common.testing import free_port
 
 pytestmark = pytest.mark.e2e
 

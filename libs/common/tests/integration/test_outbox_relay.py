@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import uuid
 from collections.abc import Callable
 
@@ -19,6 +18,7 @@ from switchyard.common.db.tables import OUTBOX
 from switchyard.common.messaging import KafkaSettings, OutboxRelay, RetryPolicy, create_broker, subscribe
 from switchyard.common.messaging.metrics import OUTBOX_BACKLOG
 from switchyard.common.messaging.outbox_store import OutboxConnection
+from switchyard.common.testing import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -97,7 +97,7 @@ async def test_event_written_while_kafka_is_unreachable_arrives_once_it_is_reach
     async with uow_factory() as uow:
         sent = uow.add_event(_user_created())
         await uow.commit()
-    port = _free_port()
+    port = free_port()
     unreachable = msgspec.structs.replace(messaging_kafka, bootstrap_servers=f"127.0.0.1:{port}")
     failures_before = _relay_failures()
     OUTBOX_BACKLOG.labels(service="users").set(-1)  # not a value an earlier test could have left
@@ -200,12 +200,6 @@ async def test_backlog_is_the_span_of_waiting_ids(uow_factory: UowFactory, messa
 
 def _relay_failures() -> float:
     return REGISTRY.get_sample_value("switchyard_outbox_relay_failures_total", {"service": "users"}) or 0.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class _KafkaProxy:

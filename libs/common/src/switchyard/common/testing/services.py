@@ -242,8 +242,20 @@ def run_service_module(
     )
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    """A TCP port nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A TCP port nothing listens on right now, and one this process has not been handed before.
+
+    The kernel may give the same ephemeral port to two probes in a row once the first is closed, so
+    two calls for one server's two listeners could collide; remembering what was handed out keeps
+    every caller in this process apart.
+    """
+    while True:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = int(probe.getsockname()[1])
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
