@@ -8,6 +8,7 @@ import msgspec
 import pytest
 
 from switchyard.common.runtime import load_service_settings
+from switchyard.common.runtime.settings import ProcessedEventsSettings
 from switchyard.common.settings import SettingsError, exit_on_settings_error, load_settings
 
 
@@ -74,3 +75,33 @@ def test_service_settings_read_every_concern() -> None:
         "DEBUG",
     )
     assert settings.telemetry.exporter_otlp_endpoint is None
+
+
+_SERVICE_ENVIRON = {
+    "DATABASE_URL": "postgresql+asyncpg://u@h/db",
+    "KAFKA_BOOTSTRAP_SERVERS": "k:9092",
+    "REDIS_URL": "redis://r/0",
+}
+
+
+def test_processed_events_retention_is_read_and_defaults_above_every_topic_retention() -> None:
+    assert load_service_settings(_SERVICE_ENVIRON).processed_events == ProcessedEventsSettings(
+        retention_days=35.0, prune_interval_s=3600.0, prune_batch=10_000
+    )
+    settings = load_service_settings(
+        {
+            **_SERVICE_ENVIRON,
+            "PROCESSED_EVENTS_RETENTION_DAYS": "60",
+            "PROCESSED_EVENTS_PRUNE_INTERVAL_S": "600",
+            "PROCESSED_EVENTS_PRUNE_BATCH": "500",
+        }
+    )
+    assert settings.processed_events == ProcessedEventsSettings(
+        retention_days=60.0, prune_interval_s=600.0, prune_batch=500
+    )
+
+
+def test_a_processed_events_retention_under_a_day_is_refused() -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_service_settings({**_SERVICE_ENVIRON, "PROCESSED_EVENTS_RETENTION_DAYS": "0"})
+    assert str(caught.value).startswith("PROCESSED_EVENTS_RETENTION_DAYS: invalid value '0'")

@@ -8,11 +8,11 @@ from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import MetaData, pool, text
+from sqlalchemy import Index, MetaData, pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from switchyard.common.db.tables import add_messaging_tables
+from switchyard.common.db.tables import PROCESSED_EVENTS_AGE_INDEX, add_messaging_tables
 
 # Any constant works; it only has to be the same for every replica of a service.
 _MIGRATION_LOCK_ID = 0x5357_4D49
@@ -87,7 +87,22 @@ def drop_messaging_tables_v1(connection: Connection) -> None:
     _messaging_metadata_v1().drop_all(connection)
 
 
+def create_processed_events_age_index_v2(connection: Connection) -> None:
+    """Index ``processed_events`` by when each record was written, for pruning (messaging tables v2)."""
+    _processed_events_age_index().create(connection)
+
+
+def drop_processed_events_age_index_v2(connection: Connection) -> None:
+    """Undo :func:`create_processed_events_age_index_v2`."""
+    _processed_events_age_index().drop(connection)
+
+
 def _messaging_metadata_v1() -> MetaData:
     metadata = MetaData()
-    add_messaging_tables(metadata)
+    add_messaging_tables(metadata, version=1)
     return metadata
+
+
+def _processed_events_age_index() -> Index:
+    _, processed_events = add_messaging_tables(MetaData(), version=2)
+    return next(index for index in processed_events.indexes if index.name == PROCESSED_EVENTS_AGE_INDEX)

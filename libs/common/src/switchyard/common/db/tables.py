@@ -2,7 +2,8 @@
 
 The outbox holds only events not yet acknowledged by Kafka: the relay deletes a row once
 Kafka has it (Kafka is the record of what was sent). Deleting rather than flagging keeps
-the table small without a purge job and costs the database a fifth of an UPDATE.
+the table small without a purge job and costs the database a fifth of an UPDATE. Processed-events
+records are pruned once no copy of their event can come again (switchyard.common.messaging.processed_events).
 
 Each service calls :func:`add_messaging_tables` on the MetaData its Alembic migrations are
 generated from, so the tables live in the service's own database. The unit of work and the
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Identity,
+    Index,
     Integer,
     MetaData,
     PrimaryKeyConstraint,
@@ -30,6 +32,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 OUTBOX_TABLE = "outbox"
 PROCESSED_EVENTS_TABLE = "processed_events"
+PROCESSED_EVENTS_AGE_INDEX = "ix_processed_events_processed_at"
+# The tables' shape as the latest migration helper makes it (db/migrations.py); 1 had no age index.
+MESSAGING_TABLES_VERSION = 2
 # NOTIFY channel the unit of work signals on commit and the relay LISTENs to.
 OUTBOX_CHANNEL = "switchyard_outbox"
 
@@ -50,8 +55,8 @@ def _outbox(metadata: MetaData) -> Table:
     )
 
 
-def _processed_events(metadata: MetaData) -> Table:
-    return Table(
+def _processed_events(metadata: MetaData, *, version: int) -> Table:
+    table = Table(
         PROCESSED_EVENTS_TABLE,
         metadata,
         Column("consumer", Text, nullable=False),
@@ -59,11 +64,22 @@ def _processed_events(metadata: MetaData) -> Table:
         Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
         PrimaryKeyConstraint("consumer", "event_id", name="pk_processed_events"),
     )
+    if version >= 2:
+        # What pruning reads (switchyard.common.messaging.processed_events). BRIN: records are
+        # appended in time order, so a block range's min and max answer "older than"; an insert
+        # costs it next to nothing, where a B-tree would add an entry per record.
+        Index(PROCESSED_EVENTS_AGE_INDEX, table.c.processed_at, postgresql_using="brin")
+    return table
 
 
-def add_messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
-    """Add ``outbox`` and ``processed_events`` to ``metadata``; returns them in that order."""
-    return _outbox(metadata), _processed_events(metadata)
+def add_messaging_tables(
+    metadata: MetaData, *, version: int = MESSAGING_TABLES_VERSION
+) -> tuple[Table, Table]:
+    """Add ``outbox`` and ``processed_events`` to ``metadata``; returns them in that order.
+
+    ``version`` picks the shape an older migration helper created; services take the current one.
+    """
+    return _outbox(metadata), _processed_events(metadata, version=version)
 
 
 OUTBOX, PROCESSED_EVENTS = add_messaging_tables(MetaData())

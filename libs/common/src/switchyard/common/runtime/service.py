@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +23,7 @@ from switchyard.common.http import create_app, database_check, kafka_check, redi
 from switchyard.common.http.auth.verifier import JwksVerifier
 from switchyard.common.http.idempotency import IdempotencyStore
 from switchyard.common.messaging import BatchHandler, EventHandler, OutboxRelay, create_broker, subscribe
+from switchyard.common.messaging.processed_events import ProcessedEventsPruner
 from switchyard.common.observability import configure_logging, configure_tracing
 from switchyard.common.observability.tracing import instrument_redis, instrument_sqlalchemy
 from switchyard.common.runtime.asyncapi import asyncapi_handler, declare_published
@@ -47,6 +50,7 @@ class ServiceRuntime:
     broker: KafkaBroker
     redis: Redis
     relay: OutboxRelay
+    pruner: ProcessedEventsPruner
     tracer_provider: TracerProvider
 
     def app(
@@ -58,7 +62,8 @@ class ServiceRuntime:
         lifespan: Sequence[Callable[[Litestar], AbstractAsyncContextManager[Any]]] = (),
         **options: Any,
     ) -> Litestar:
-        """The service's Litestar app; its lifespan migrates, then runs the relay and the consumers.
+        """The service's Litestar app; its lifespan migrates, then runs the relay, the consumers and
+        the pruning of their processed-events records.
 
         ``produces`` lists the events the service writes to its outbox, for the AsyncAPI document.
         Bearer tokens are checked by ``verifier``, else against ``JWKS_URL`` when that is set.
@@ -140,11 +145,17 @@ class ServiceRuntime:
         """
         await upgrade_to_head(self.engine, self.root)
         log.info("migrations applied", service=self.service)
+        pruning = asyncio.create_task(self.pruner.run(asyncio.Event()), name="processed-events-pruner")
         try:
             await self.relay.start()
             await self.broker.start()
             yield
         finally:
+            # Cancelled, not awaited out: each batch it deletes is a transaction of its own, and a
+            # cancelled one rolls back, so stopping costs no part of the shutdown's time.
+            pruning.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pruning
             await self.broker.stop()
             log.info("shutdown: consumers stopped", service=self.service)
             await self.relay.stop()
@@ -177,6 +188,7 @@ def build_runtime(
     instrument_sqlalchemy(engine, tracer_provider=tracer_provider)
     redis = create_redis(settings.redis)
     instrument_redis(redis, tracer_provider=tracer_provider)
+    retention = settings.processed_events
     return ServiceRuntime(
         service=service,
         settings=settings,
@@ -192,6 +204,13 @@ def build_runtime(
             kafka=settings.kafka,
             service=service,
             stop_timeout=settings.shutdown.work_timeout_s,
+        ),
+        pruner=ProcessedEventsPruner(
+            engine,
+            service=service,
+            retention=timedelta(days=retention.retention_days),
+            interval_s=retention.prune_interval_s,
+            batch=retention.prune_batch,
         ),
         tracer_provider=tracer_provider,
     )

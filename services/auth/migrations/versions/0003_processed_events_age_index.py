@@ -1,0 +1,28 @@
+"""processed_events indexed by age, so records past their retention can be pruned.
+
+A BRIN index (switchyard.common.db.tables): building it reads the table once and holds off writes
+to it meanwhile, seconds for millions of records.
+
+Revision ID: 0003
+Revises: 0002
+"""
+
+from alembic import op
+
+from switchyard.common.db.migrations import (
+    create_processed_events_age_index_v2,
+    drop_processed_events_age_index_v2,
+)
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    create_processed_events_age_index_v2(op.get_bind())
+
+
+def downgrade() -> None:
+    drop_processed_events_age_index_v2(op.get_bind())
