@@ -6,11 +6,12 @@ from __future__ import annotations
 import csv
 import io
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import msgspec
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from switchyard.common.contracts import (
     ImportCompleted,
@@ -26,9 +27,16 @@ from switchyard.common.db.erasure import user_digest
 from switchyard.common.messaging.partitioner import key_partitioner
 from switchyard.common.messaging.topic_reader import read_topic
 from switchyard.common.messaging.topics import PARTITIONS
+from switchyard.common.runtime.settings import ProcessedEventsSettings
 from switchyard.common.testing import publish_raw
 from switchyard.common.testing.waiting import wait_until
-from switchyard.ingest.adapters.orm import erased_users, import_answers, import_errors, onboarded_users
+from switchyard.ingest.adapters.orm import (
+    erased_users,
+    import_answers,
+    import_errors,
+    imports,
+    onboarded_users,
+)
 from switchyard.ingest.entrypoints.http.schemas import ImportRead
 
 pytestmark = pytest.mark.integration
@@ -238,6 +246,38 @@ async def test_cancel_stops_the_import_and_a_second_cancel_is_409(module_ingest)
     await app.publish(app.answer_to(rows[0], rejected=True))
     await app.wait_until_answers_consumed()
     assert _counts(await app.job(job["id"])) == ("cancelled", 3, 3, 3, 0)
+
+
+async def test_a_cancelled_import_forgets_its_answer_records_once_no_answer_can_count(start_ingest):
+    app = await start_ingest(
+        processed_events=ProcessedEventsSettings(retention_days=35, prune_interval_s=0.2)
+    )
+    job = await app.start(app.csv("email,username", *(f"{e},{u}" for e, u in app.people(3))))
+    rows = await app.sent_rows(job["id"])
+    response = await app.client.post(f"/{job['id']}/cancel", headers=app.admin())
+    assert response.status_code == 200, response.text
+    await app.publish(app.answer_to(rows[0]), app.answer_to(rows[1]))
+    await app.wait_until_answers_consumed()
+    assert _counts(await app.job(job["id"])) == ("cancelled", 3, 2, 2, 0)
+    assert await _answer_records(app, job["id"]) == 2  # the third row's answer may still come
+
+    # Ended 35 days and two hours ago: past the window for answers (35 days) and the sweep's margin.
+    async with app.db.begin() as session:
+        await session.execute(
+            update(imports)
+            .where(imports.c.id == uuid.UUID(job["id"]))
+            .values(finished_at=func.now() - timedelta(days=35, hours=2))
+        )
+
+    async def records_forgotten() -> bool:
+        return await _answer_records(app, job["id"]) == 0
+
+    await wait_until(records_forgotten, within=15)
+    # Too late to count: a repeat (whose record is gone) and the third row's first answer alike.
+    await app.publish(app.answer_to(rows[0]), app.answer_to(rows[2]))
+    await app.wait_until_answers_consumed()
+    assert _counts(await app.job(job["id"])) == ("cancelled", 3, 2, 2, 0)
+    assert await _answer_records(app, job["id"]) == 0
 
 
 async def test_cancelling_a_completed_import_is_409(module_ingest):

@@ -216,16 +216,25 @@ async def test_following_a_quiet_import_sends_heartbeats():
     assert all(update is None for update in updates[1:-1])
 
 
+WINDOW = timedelta(days=35)
+ENDED_LONG_AGO = NOW - WINDOW - timedelta(seconds=1)
+
+
 @pytest.mark.parametrize(
     ("values", "done"),
     [
-        ({"status": ImportStatus.COMPLETED, "rows_sent": 3, "created": 3}, True),
-        # Cancelled with every counted row answered: a batch sent but not yet counted may still answer.
-        ({"status": ImportStatus.CANCELLED, "rows_sent": 3, "created": 3}, False),
-        ({"status": ImportStatus.FAILED, "rows_sent": 3, "created": 3}, False),
+        ({"status": ImportStatus.COMPLETED, "rows_sent": 3, "created": 3, "finished_at": NOW}, True),
+        # Cancelled with every counted row answered: a batch sent but not yet counted may still answer...
+        ({"status": ImportStatus.CANCELLED, "rows_sent": 3, "created": 3, "finished_at": NOW}, False),
+        ({"status": ImportStatus.FAILED, "rows_sent": 3, "created": 3, "finished_at": NOW}, False),
+        ({"status": ImportStatus.CANCELLED, "finished_at": NOW - WINDOW}, False),
+        # ...until no command or answer of it can be left in a topic.
+        ({"status": ImportStatus.CANCELLED, "rows_sent": 3, "finished_at": ENDED_LONG_AGO}, True),
+        ({"status": ImportStatus.FAILED, "rows_sent": 3, "finished_at": ENDED_LONG_AGO}, True),
         ({"status": ImportStatus.PROCESSING, "rows_sent": 3, "created": 3}, False),
-        ({"status": ImportStatus.COMPLETED, "dry_run": True, "rows_sent": 3}, False),
+        ({"status": ImportStatus.PROCESSING, "rows_sent": 3, "started_at": ENDED_LONG_AGO}, False),
+        ({"status": ImportStatus.COMPLETED, "dry_run": True, "rows_sent": 3, "finished_at": NOW}, False),
     ],
 )
-def test_only_a_completed_import_takes_an_answer_as_a_repeat(values: dict[str, Any], done: bool):
-    assert answers_done(_job(**values)) is done
+def test_which_imports_take_an_answer_as_a_repeat(values: dict[str, Any], done: bool):
+    assert answers_done(_job(**values), NOW, WINDOW) is done

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from litestar import Litestar
@@ -43,10 +43,20 @@ def bootstrap(
     def uow() -> IngestUnitOfWork:
         return IngestUnitOfWork(runtime.session_factory)
 
-    subscribe_all(runtime, storage=storage, clock=_now)
+    # How long after a cancelled or failed import ended its answers may still come (and count): the
+    # processed-events retention, which outlasts every topic its commands and answers pass through.
+    answers_window = timedelta(days=settings.processed_events.retention_days)
+    subscribe_all(runtime, storage=storage, clock=_now, answers_window=answers_window)
     sender = RowSender(settings.kafka, service=SERVICE)
     importer = Importer(
-        settings=ingest, uow=uow, engine=runtime.engine, storage=storage, sender=sender, clock=_now
+        settings=ingest,
+        uow=uow,
+        engine=runtime.engine,
+        storage=storage,
+        sender=sender,
+        clock=_now,
+        answers_window=answers_window,
+        sweep_interval_s=settings.processed_events.prune_interval_s,
     )
 
     return runtime.app(

@@ -103,6 +103,20 @@ class ImportRepository:
         )
         return list((await self._session.execute(statement)).scalars())
 
+    async def ended_with_answer_records(self, before: datetime, *, limit: int) -> list[UUID]:
+        """Cancelled or failed imports that ended before ``before`` and still hold answer records."""
+        kept = select(import_answers.c.import_id).where(import_answers.c.import_id == imports.c.id).exists()
+        statement = (
+            select(imports.c.id)
+            .where(
+                imports.c.status.in_([ImportStatus.CANCELLED.value, ImportStatus.FAILED.value]),
+                imports.c.finished_at < before,
+                kept,
+            )
+            .limit(limit)
+        )
+        return list((await self._session.execute(statement)).scalars())
+
     async def add_errors(self, import_id: UUID, errors: Sequence[RowError]) -> None:
         await _ADD_ERRORS.run(
             self._session,

@@ -7,7 +7,7 @@ A created row's answer also names the account, which is how ingest knows whom an
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from switchyard.ingest.adapters.imports import CREATED, REJECTED
 from switchyard.ingest.adapters.storage import UploadStorage
@@ -23,13 +23,14 @@ async def record_row_answers(
     uow: IngestUnitOfWork,
     storage: UploadStorage,
     clock: Callable[[], datetime],
+    answers_window: timedelta,
 ) -> None:
     """Store new answers (a row answered again is ignored), their errors and the counts."""
     job = await uow.imports.get(command.import_id, for_update=True)
     if job is None:
         return  # the import was deleted (or belongs to another deployment sharing the topic)
-    if answers_done(job):
-        return  # every row was answered: these are rows auth applied again
+    if answers_done(job, clock(), answers_window):
+        return  # rows auth applied again, after the import's answer records went
     latest = {answer.row_number: answer for answer in command.answers}
     stored = await uow.imports.record_answers(
         job.id, [(row, CREATED if answer.created else REJECTED) for row, answer in latest.items()]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from switchyard.common.contracts import ImportCompleted
 from switchyard.ingest.adapters.storage import UploadStorage
@@ -26,13 +26,19 @@ async def complete_if_done(
     return True
 
 
-def answers_done(job: ImportJob) -> bool:
-    """Every row of the file was sent and answered: an answer now can only be one repeated.
+def answers_done(job: ImportJob, now: datetime, answers_window: timedelta) -> bool:
+    """No answer can count any more: one that comes now is a repeat, or too late to be anything else.
 
-    Only a completed import knows that. A cancelled one may still have a batch that was sent but
-    not yet counted (the importer adds it to ``rows_sent`` after Kafka's acks), whose answers count.
+    A completed import had every row of its file sent and answered. A cancelled or failed one may
+    still have a batch that was sent but not yet counted (the importer adds it to ``rows_sent``
+    after Kafka's acks), whose answers count, until ``answers_window`` after it ended: by then no
+    command or answer of it is left in a topic (the processed-events retention, which outlasts them).
     """
-    return job.status is ImportStatus.COMPLETED and not job.dry_run
+    if job.dry_run or not job.status.finished:
+        return False
+    if job.status is ImportStatus.COMPLETED:
+        return True
+    return job.finished_at is not None and job.finished_at < now - answers_window
 
 
 def finish(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from switchyard.common.contracts import Envelope, ImportRowsProcessed, UserDeleted
@@ -20,7 +20,13 @@ async def on_user_deleted(event: UserDeleted, _envelope: Envelope, uow: IngestUn
     await handlers.forget_user(ForgetUser(user_id=event.user_id), uow)
 
 
-def subscribe_all(runtime: ServiceRuntime, *, storage: UploadStorage, clock: Callable[[], datetime]) -> None:
+def subscribe_all(
+    runtime: ServiceRuntime,
+    *,
+    storage: UploadStorage,
+    clock: Callable[[], datetime],
+    answers_window: timedelta,
+) -> None:
     async def on_answer_batches(
         batch: Sequence[tuple[ImportRowsProcessed, Envelope]], uow: IngestUnitOfWork
     ) -> None:
@@ -42,7 +48,7 @@ def subscribe_all(runtime: ServiceRuntime, *, storage: UploadStorage, clock: Cal
             ]
         for import_id, answers in by_import.items():
             await record_row_answers(
-                RecordRowAnswers(import_id=import_id, answers=answers), uow, storage, clock
+                RecordRowAnswers(import_id=import_id, answers=answers), uow, storage, clock, answers_window
             )
 
     async def on_import_rows_processed(
