@@ -8,7 +8,7 @@ import msgspec
 import pytest
 
 from switchyard.common.runtime import load_service_settings
-from switchyard.common.runtime.settings import ProcessedEventsSettings
+from switchyard.common.runtime.settings import PruningSettings
 from switchyard.common.settings import SettingsError, exit_on_settings_error, load_settings
 
 
@@ -85,19 +85,19 @@ _SERVICE_ENVIRON = {
 
 
 def test_processed_events_retention_is_read_and_defaults_above_every_topic_retention() -> None:
-    assert load_service_settings(_SERVICE_ENVIRON).processed_events == ProcessedEventsSettings(
-        retention_days=35.0, prune_interval_s=3600.0, prune_batch=10_000
+    assert load_service_settings(_SERVICE_ENVIRON).pruning == PruningSettings(
+        processed_events_retention_days=35.0, prune_interval_s=3600.0, prune_batch=10_000
     )
     settings = load_service_settings(
         {
             **_SERVICE_ENVIRON,
             "PROCESSED_EVENTS_RETENTION_DAYS": "60",
-            "PROCESSED_EVENTS_PRUNE_INTERVAL_S": "600",
-            "PROCESSED_EVENTS_PRUNE_BATCH": "500",
+            "PRUNE_INTERVAL_S": "600",
+            "PRUNE_BATCH": "500",
         }
     )
-    assert settings.processed_events == ProcessedEventsSettings(
-        retention_days=60.0, prune_interval_s=600.0, prune_batch=500
+    assert settings.pruning == PruningSettings(
+        processed_events_retention_days=60.0, prune_interval_s=600.0, prune_batch=500
     )
 
 

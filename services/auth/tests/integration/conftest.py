@@ -27,6 +27,7 @@ from switchyard.common.contracts import (
 from switchyard.common.db.tables import OUTBOX
 from switchyard.common.messaging import KafkaSettings
 from switchyard.common.runtime import ServiceSettings
+from switchyard.common.runtime.settings import PruningSettings
 from switchyard.common.testing import publish_raw
 
 # A password zxcvbn scores 4; tests add a suffix to make each one different.
@@ -75,10 +76,13 @@ type StartAuth = Callable[..., Awaitable[RunningAuth]]
 
 @pytest.fixture
 def start_auth(make_service_settings, make_database, start_app, redis_url: str) -> StartAuth:
-    """``auth = await start_auth(login_max_failures=3, ...)``: AUTH_* settings as keywords."""
+    """``auth = await start_auth(login_max_failures=3, ...)``: AUTH_* settings as keywords
+    (``pruning=`` replaces the shared PruningSettings)."""
 
-    async def start(**overrides: Any) -> RunningAuth:
+    async def start(pruning: PruningSettings | None = None, **overrides: Any) -> RunningAuth:
         settings = await make_service_settings()
+        if pruning is not None:
+            settings = msgspec.structs.replace(settings, pruning=pruning)
         # Every test client is 127.0.0.1 and the counters live in one Redis for the whole run, so the
         # per-IP limit would add up across tests; a test about that limit sets it (and clears the key).
         overrides.setdefault("login_ip_max_failures", 1_000_000)

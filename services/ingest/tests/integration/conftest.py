@@ -37,7 +37,7 @@ from switchyard.common.db import DatabaseSettings
 from switchyard.common.messaging import KafkaSettings, create_producer
 from switchyard.common.messaging.topic_reader import read_topic
 from switchyard.common.runtime import ServiceSettings
-from switchyard.common.runtime.settings import JwtSettings, ProcessedEventsSettings
+from switchyard.common.runtime.settings import JwtSettings, PruningSettings
 from switchyard.common.testing import (
     DatabaseFactory,
     JwksServer,
@@ -380,7 +380,7 @@ async def running_ingest(
     redis_url: str,
     jwks: JwksServer,
     storage_dir: Path,
-    processed_events: ProcessedEventsSettings | None = None,
+    pruning: PruningSettings | None = None,
     **overrides: Any,
 ) -> AsyncIterator[IngestApp]:
     """ingest on a fresh database and topic prefix; ``overrides`` change IngestSettings."""
@@ -392,7 +392,7 @@ async def running_ingest(
                 service_settings(database_url=database_url, kafka=kafka, redis_url=redis_url),
                 database=DatabaseSettings(url=database_url, pool_size=10),
                 jwt=JwtSettings(jwks_url=jwks.url),
-                processed_events=processed_events or ProcessedEventsSettings(),
+                pruning=pruning or PruningSettings(),
             )
             ingest = IngestSettings(storage_dir=str(storage_dir), **{**TEST_INGEST, **overrides})
             asgi = bootstrap(settings, ingest=ingest)
@@ -425,12 +425,10 @@ async def start_ingest(
     database_server_url: str, kafka_bootstrap: str, redis_url: str, jwks_server: JwksServer, tmp_path: Path
 ) -> AsyncIterator[Callable[..., Awaitable[IngestApp]]]:
     """``await start_ingest(max_upload_bytes=...)``: ingest with other settings, stopped at teardown
-    (``processed_events=`` changes the processed-events retention settings)."""
+    (``pruning=`` changes PruningSettings)."""
     async with AsyncExitStack() as stack:
 
-        async def start(
-            processed_events: ProcessedEventsSettings | None = None, **overrides: Any
-        ) -> IngestApp:
+        async def start(pruning: PruningSettings | None = None, **overrides: Any) -> IngestApp:
             storage = tmp_path / f"uploads-{uuid.uuid4().hex[:8]}"
             started = running_ingest(
                 database_server_url,
@@ -438,7 +436,7 @@ async def start_ingest(
                 redis_url,
                 jwks_server,
                 storage,
-                processed_events=processed_events,
+                pruning=pruning,
                 **overrides,
             )
             return await stack.enter_async_context(started)

@@ -27,7 +27,7 @@ from switchyard.common.db.erasure import user_digest
 from switchyard.common.messaging.partitioner import key_partitioner
 from switchyard.common.messaging.topic_reader import read_topic
 from switchyard.common.messaging.topics import PARTITIONS
-from switchyard.common.runtime.settings import ProcessedEventsSettings
+from switchyard.common.runtime.settings import PruningSettings
 from switchyard.common.testing import publish_raw
 from switchyard.common.testing.waiting import wait_until
 from switchyard.ingest.adapters.orm import (
@@ -250,7 +250,7 @@ async def test_cancel_stops_the_import_and_a_second_cancel_is_409(module_ingest)
 
 async def test_a_cancelled_import_forgets_its_answer_records_once_no_answer_can_count(start_ingest):
     app = await start_ingest(
-        processed_events=ProcessedEventsSettings(retention_days=35, prune_interval_s=0.2)
+        pruning=PruningSettings(processed_events_retention_days=35, prune_interval_s=0.2)
     )
     job = await app.start(app.csv("email,username", *(f"{e},{u}" for e, u in app.people(3))))
     rows = await app.sent_rows(job["id"])

@@ -15,7 +15,7 @@ from sqlalchemy import insert, select
 from switchyard.common.contracts import AccountRegistered, encode_envelope, to_envelope
 from switchyard.common.db.tables import PROCESSED_EVENTS
 from switchyard.common.messaging import KafkaSettings
-from switchyard.common.runtime.settings import ProcessedEventsSettings
+from switchyard.common.runtime.settings import PruningSettings
 from switchyard.common.testing import publish_raw
 from switchyard.users.adapters.orm import profiles
 
@@ -63,7 +63,7 @@ async def test_process_prunes_processed_events_records_past_their_retention(
 ):
     settings = msgspec.structs.replace(
         await make_service_settings(),
-        processed_events=ProcessedEventsSettings(retention_days=35, prune_interval_s=0.2),
+        pruning=PruningSettings(processed_events_retention_days=35, prune_interval_s=0.2),
     )
     await start_service("users", settings)  # migrated on return
     sessions = make_database.sessions(settings.database.url)

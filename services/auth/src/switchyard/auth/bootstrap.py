@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 
 from litestar import Litestar
@@ -12,6 +13,7 @@ from litestar.di import Provide
 from opentelemetry.sdk.trace import SpanProcessor
 
 from switchyard.auth.adapters.password_hasher import PasswordHasher
+from switchyard.auth.adapters.pruning import expired_credentials
 from switchyard.auth.adapters.revocations import SessionDenylist
 from switchyard.auth.adapters.secret_box import SecretBox
 from switchyard.auth.adapters.signing_keys import ALGORITHM, SigningKeys
@@ -72,6 +74,7 @@ def bootstrap(
 ) -> Litestar:
     auth = auth if auth is not None else load_auth_settings()
     runtime = build_runtime(SERVICE, settings, root=SERVICE_ROOT, span_processors=span_processors)
+    runtime.pruner.add(*expired_credentials(timedelta(days=auth.expired_keep_days)))
     ctx = build_context(runtime, auth)
     subscribe_all(runtime, ctx)
 

@@ -40,6 +40,10 @@ class AuthSettings(msgspec.Struct, frozen=True, kw_only=True):
     verification_token_ttl_s: _Seconds = 48 * 3600
     reset_token_ttl_s: _Seconds = 30 * 60
     invitation_token_ttl_s: _Seconds = 14 * 24 * 3600
+    # Expired sessions (their refresh tokens with them) and one-time tokens are deleted this many
+    # days after they expire (switchyard.common.db.pruning). Until then a used refresh token of an
+    # expired session presented again is still reported as reuse.
+    expired_keep_days: Annotated[float, msgspec.Meta(ge=0)] = 7.0
 
     enumeration_safe_registration: bool = False
 

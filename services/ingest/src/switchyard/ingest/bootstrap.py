@@ -45,7 +45,7 @@ def bootstrap(
 
     # How long after a cancelled or failed import ended its answers may still come (and count): the
     # processed-events retention, which outlasts every topic its commands and answers pass through.
-    answers_window = timedelta(days=settings.processed_events.retention_days)
+    answers_window = timedelta(days=settings.pruning.processed_events_retention_days)
     subscribe_all(runtime, storage=storage, clock=_now, answers_window=answers_window)
     sender = RowSender(settings.kafka, service=SERVICE)
     importer = Importer(
@@ -56,7 +56,7 @@ def bootstrap(
         sender=sender,
         clock=_now,
         answers_window=answers_window,
-        sweep_interval_s=settings.processed_events.prune_interval_s,
+        sweep_interval_s=settings.pruning.prune_interval_s,
     )
 
     return runtime.app(

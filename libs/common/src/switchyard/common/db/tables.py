@@ -3,7 +3,7 @@
 The outbox holds only events not yet acknowledged by Kafka: the relay deletes a row once
 Kafka has it (Kafka is the record of what was sent). Deleting rather than flagging keeps
 the table small without a purge job and costs the database a fifth of an UPDATE. Processed-events
-records are pruned once no copy of their event can come again (switchyard.common.messaging.processed_events).
+records are pruned once no copy of their event can come again (switchyard.common.db.pruning).
 
 Each service calls :func:`add_messaging_tables` on the MetaData its Alembic migrations are
 generated from, so the tables live in the service's own database. The unit of work and the
@@ -65,7 +65,7 @@ def _processed_events(metadata: MetaData, *, version: int) -> Table:
         PrimaryKeyConstraint("consumer", "event_id", name="pk_processed_events"),
     )
     if version >= 2:
-        # What pruning reads (switchyard.common.messaging.processed_events). BRIN: records are
+        # What pruning reads (switchyard.common.db.pruning). BRIN: records are
         # appended in time order, so a block range's min and max answer "older than"; an insert
         # costs it next to nothing, where a B-tree would add an entry per record.
         Index(PROCESSED_EVENTS_AGE_INDEX, table.c.processed_at, postgresql_using="brin")

@@ -24,11 +24,6 @@ EVENTS_CONSUMED = Counter(
     "Events taken from Kafka by an idempotent consumer, by outcome.",
     ["service", "consumer", "outcome"],
 )
-PROCESSED_EVENTS_PRUNED = Counter(
-    "switchyard_processed_events_pruned",
-    "Processed-events records deleted after their retention.",
-    ["service"],
-)
 EVENTS_DEAD_LETTERED = Counter(
     "switchyard_events_dead_lettered",
     "Events moved to the service's dead-letter topic.",

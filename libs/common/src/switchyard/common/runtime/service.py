@@ -19,11 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from switchyard.common.contracts import IntegrationEvent
 from switchyard.common.db import SqlAlchemyUnitOfWork, create_engine, create_session_factory
 from switchyard.common.db.migrations import upgrade_to_head
+from switchyard.common.db.pruning import Pruner, processed_events_rule
 from switchyard.common.http import create_app, database_check, kafka_check, redis_check
 from switchyard.common.http.auth.verifier import JwksVerifier
 from switchyard.common.http.idempotency import IdempotencyStore
 from switchyard.common.messaging import BatchHandler, EventHandler, OutboxRelay, create_broker, subscribe
-from switchyard.common.messaging.processed_events import ProcessedEventsPruner
 from switchyard.common.observability import configure_logging, configure_tracing
 from switchyard.common.observability.tracing import instrument_redis, instrument_sqlalchemy
 from switchyard.common.runtime.asyncapi import asyncapi_handler, declare_published
@@ -50,7 +50,7 @@ class ServiceRuntime:
     broker: KafkaBroker
     redis: Redis
     relay: OutboxRelay
-    pruner: ProcessedEventsPruner
+    pruner: Pruner
     tracer_provider: TracerProvider
 
     def app(
@@ -145,7 +145,7 @@ class ServiceRuntime:
         """
         await upgrade_to_head(self.engine, self.root)
         log.info("migrations applied", service=self.service)
-        pruning = asyncio.create_task(self.pruner.run(asyncio.Event()), name="processed-events-pruner")
+        pruning = asyncio.create_task(self.pruner.run(asyncio.Event()), name="pruner")
         try:
             await self.relay.start()
             await self.broker.start()
@@ -188,7 +188,7 @@ def build_runtime(
     instrument_sqlalchemy(engine, tracer_provider=tracer_provider)
     redis = create_redis(settings.redis)
     instrument_redis(redis, tracer_provider=tracer_provider)
-    retention = settings.processed_events
+    pruning = settings.pruning
     return ServiceRuntime(
         service=service,
         settings=settings,
@@ -205,12 +205,12 @@ def build_runtime(
             service=service,
             stop_timeout=settings.shutdown.work_timeout_s,
         ),
-        pruner=ProcessedEventsPruner(
+        pruner=Pruner(
             engine,
             service=service,
-            retention=timedelta(days=retention.retention_days),
-            interval_s=retention.prune_interval_s,
-            batch=retention.prune_batch,
+            rules=[processed_events_rule(timedelta(days=pruning.processed_events_retention_days))],
+            interval_s=pruning.prune_interval_s,
+            batch=pruning.prune_batch,
         ),
         tracer_provider=tracer_provider,
     )

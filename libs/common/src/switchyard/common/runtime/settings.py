@@ -61,17 +61,17 @@ class ShutdownSettings(msgspec.Struct, frozen=True, kw_only=True):
         return self.drain_s + self.http_timeout_s + 4 * self.work_timeout_s
 
 
-class ProcessedEventsSettings(msgspec.Struct, frozen=True, kw_only=True):
-    """``PROCESSED_EVENTS_RETENTION_DAYS``, ``_PRUNE_INTERVAL_S`` and ``_PRUNE_BATCH``.
+class PruningSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """``PROCESSED_EVENTS_RETENTION_DAYS``, ``PRUNE_INTERVAL_S``, ``PRUNE_BATCH`` (common.db.pruning).
 
-    A consumer's record of an event it applied is kept ``retention_days``, then pruned (every
-    ``prune_interval_s``, ``prune_batch`` records a transaction). Keep it longer than any copy of
-    the event can come again: the retention of the topics the service reads (Kafka's 7 days by
-    default) and of the dead-letter topics, whose replay republishes to the original topic (30
-    days). docs/operations.md, "Processed-events retention".
+    Rows that serve nothing any more are deleted every ``prune_interval_s``, ``prune_batch`` a
+    transaction. A consumer's record of an event it applied is kept ``processed_events_retention_days``:
+    longer than any copy of the event can come again, so above the retention of the topics the
+    service reads (Kafka's 7 days by default) and of the dead-letter topics, whose replay
+    republishes to the original topic (30 days). docs/operations.md, "Pruning".
     """
 
-    retention_days: Annotated[float, msgspec.Meta(ge=1)] = 35.0
+    processed_events_retention_days: Annotated[float, msgspec.Meta(ge=1)] = 35.0
     prune_interval_s: Annotated[float, msgspec.Meta(gt=0)] = 3600.0
     prune_batch: Annotated[int, msgspec.Meta(ge=1)] = 10_000
 
@@ -85,7 +85,7 @@ class ServiceSettings(msgspec.Struct, frozen=True, kw_only=True):
     log: LogSettings
     jwt: JwtSettings
     shutdown: ShutdownSettings = msgspec.field(default_factory=ShutdownSettings)
-    processed_events: ProcessedEventsSettings = msgspec.field(default_factory=ProcessedEventsSettings)
+    pruning: PruningSettings = msgspec.field(default_factory=PruningSettings)
 
 
 def load_service_settings(environ: Mapping[str, str] | None = None) -> ServiceSettings:
@@ -99,5 +99,5 @@ def load_service_settings(environ: Mapping[str, str] | None = None) -> ServiceSe
         log=load_settings(LogSettings, prefix="LOG_", environ=environ),
         jwt=load_settings(JwtSettings, environ=environ),
         shutdown=load_settings(ShutdownSettings, prefix="SHUTDOWN_", environ=environ),
-        processed_events=load_settings(ProcessedEventsSettings, prefix="PROCESSED_EVENTS_", environ=environ),
+        pruning=load_settings(PruningSettings, environ=environ),
     )

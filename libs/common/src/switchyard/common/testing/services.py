@@ -68,9 +68,9 @@ def service_environment(settings: ServiceSettings, *, port: int) -> dict[str, st
         "SHUTDOWN_DRAIN_S": str(settings.shutdown.drain_s),
         "SHUTDOWN_HTTP_TIMEOUT_S": str(settings.shutdown.http_timeout_s),
         "SHUTDOWN_WORK_TIMEOUT_S": str(settings.shutdown.work_timeout_s),
-        "PROCESSED_EVENTS_RETENTION_DAYS": str(settings.processed_events.retention_days),
-        "PROCESSED_EVENTS_PRUNE_INTERVAL_S": str(settings.processed_events.prune_interval_s),
-        "PROCESSED_EVENTS_PRUNE_BATCH": str(settings.processed_events.prune_batch),
+        "PROCESSED_EVENTS_RETENTION_DAYS": str(settings.pruning.processed_events_retention_days),
+        "PRUNE_INTERVAL_S": str(settings.pruning.prune_interval_s),
+        "PRUNE_BATCH": str(settings.pruning.prune_batch),
         **({"JWKS_URL": settings.jwt.jwks_url} if settings.jwt.jwks_url else {}),
     }
 

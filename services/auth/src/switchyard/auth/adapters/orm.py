@@ -63,6 +63,9 @@ sessions = Table(
     Column("revoked_at", DateTime(timezone=True)),
     Column("revoked_reason", Text),
     Index("ix_sessions_account_id", "account_id"),
+    # For pruning (switchyard.common.db.pruning): sessions arrive in expiry order (a fixed lifetime
+    # from login), so BRIN's block ranges answer "expired before" at next to no cost per insert.
+    Index("ix_sessions_expires_at", "expires_at", postgresql_using="brin"),
 )
 
 refresh_tokens = Table(
@@ -88,6 +91,8 @@ one_time_tokens = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("used_at", DateTime(timezone=True)),
     Index("ix_one_time_tokens_account_purpose", "account_id", "purpose"),
+    # For pruning, as on sessions (the purposes' lifetimes differ, so a block range spans more).
+    Index("ix_one_time_tokens_expires_at", "expires_at", postgresql_using="brin"),
 )
 
 backup_codes = Table(

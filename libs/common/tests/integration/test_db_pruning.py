@@ -1,5 +1,5 @@
-"""Processed-events records past their retention are pruned on a real database, a batch at a time,
-by one replica at a time, and the pruning task outlives a database that is down."""
+"""Pruning on a real database: processed-events records past their retention go, a batch at a time,
+by one replica at a time; the rules run in turn; the pruning task outlives a database that is down."""
 
 from __future__ import annotations
 
@@ -9,23 +9,21 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from prometheus_client import REGISTRY
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import Column, DateTime, Integer, MetaData, Table, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from switchyard.common.db import DatabaseSettings, create_engine
+from switchyard.common.db.pruning import PRUNE_LOCK_KEY, Pruner, PruneRule, processed_events_rule
 from switchyard.common.db.tables import PROCESSED_EVENTS
-from switchyard.common.messaging.processed_events import PRUNE_LOCK_KEY, ProcessedEventsPruner
 
 pytestmark = pytest.mark.integration
 
 RETENTION = timedelta(days=35)
 
 
-def _pruner(
-    engine: AsyncEngine, *, service: str, batch: int = 10_000, interval_s: float = 3600.0
-) -> ProcessedEventsPruner:
-    return ProcessedEventsPruner(
-        engine, service=service, retention=RETENTION, interval_s=interval_s, batch=batch
+def _pruner(engine: AsyncEngine, *, service: str, batch: int = 10_000, interval_s: float = 3600.0) -> Pruner:
+    return Pruner(
+        engine, service=service, rules=[processed_events_rule(RETENTION)], interval_s=interval_s, batch=batch
     )
 
 
@@ -47,8 +45,9 @@ async def _left(engine: AsyncEngine) -> set[uuid.UUID]:
         return set((await connection.execute(select(PROCESSED_EVENTS.c.event_id))).scalars())
 
 
-def _pruned_total(service: str) -> float:
-    return REGISTRY.get_sample_value("switchyard_processed_events_pruned_total", {"service": service}) or 0.0
+def _pruned_total(service: str, rule: str) -> float:
+    labels = {"service": service, "rule": rule}
+    return REGISTRY.get_sample_value("switchyard_rows_pruned_total", labels) or 0.0
 
 
 async def test_records_past_the_retention_go_a_batch_at_a_time_and_younger_ones_stay(
@@ -65,10 +64,38 @@ async def test_records_past_the_retention_go_a_batch_at_a_time_and_younger_ones_
 
     pruned = await _pruner(messaging_engine, service=service, batch=4).prune()
 
-    assert pruned == len(old) == 6
+    assert pruned == {"processed-events": len(old)} == {"processed-events": 6}
     assert await _left(messaging_engine) == set(young)
-    assert _pruned_total(service) == 6
-    assert await _pruner(messaging_engine, service=service, batch=4).prune() == 0
+    assert _pruned_total(service, "processed-events") == 6
+    assert await _pruner(messaging_engine, service=service, batch=4).prune() == {"processed-events": 0}
+
+
+async def test_each_rule_prunes_its_own_table_by_its_own_age(messaging_engine) -> None:
+    leases = Table(
+        f"leases_{uuid.uuid4().hex[:8]}",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("expires_at", DateTime(timezone=True), nullable=False),
+    )
+    async with messaging_engine.begin() as connection:
+        await connection.run_sync(leases.metadata.create_all)
+        now = datetime.now(UTC)
+        await connection.execute(
+            insert(leases),
+            [
+                {"id": 1, "expires_at": now - timedelta(days=8)},
+                {"id": 2, "expires_at": now - timedelta(days=6)},
+            ],
+        )
+    old = await _plant(messaging_engine, consumer="users.on_a", ages=[timedelta(days=40)])
+    young = await _plant(messaging_engine, consumer="users.on_a", ages=[timedelta(days=8)])
+    pruner = _pruner(messaging_engine, service=f"test-{uuid.uuid4().hex[:8]}")
+    pruner.add(PruneRule("expired-leases", leases.c.expires_at, timedelta(days=7)))
+
+    assert await pruner.prune() == {"processed-events": len(old), "expired-leases": 1}
+    assert await _left(messaging_engine) == set(young)
+    async with messaging_engine.connect() as connection:
+        assert list((await connection.execute(select(leases.c.id))).scalars()) == [2]
 
 
 async def test_the_age_index_can_serve_the_pruning(messaging_engine) -> None:
@@ -95,10 +122,10 @@ async def test_a_replica_skips_the_round_while_another_prunes(messaging_engine) 
 
     async with messaging_engine.begin() as other_replica:
         await other_replica.execute(select(func.pg_advisory_xact_lock(*PRUNE_LOCK_KEY)))
-        assert await pruner.prune() == 0
+        assert await pruner.prune() == {"processed-events": 0}
         assert await _left(messaging_engine) == set(old)
 
-    assert await pruner.prune() == 3
+    assert await pruner.prune() == {"processed-events": 3}
 
 
 async def test_the_task_prunes_when_it_starts_and_again_each_interval(messaging_engine, wait_until) -> None:

@@ -1,0 +1,142 @@
+"""Deleting rows that serve nothing any more, a bounded batch a transaction, in the background.
+
+Each service process runs one :class:`Pruner` (switchyard.common.runtime builds it): at start and
+then every ``PRUNE_INTERVAL_S`` it applies its rules in turn. A rule names a table
+and the condition under which a row of it may go; the pruner deletes the matching rows
+``PRUNE_BATCH`` at a time, each batch a transaction of its own (no lock held for
+long, the WAL written in steps; a batch cancelled at shutdown rolls back whole). One replica prunes
+at a time: each batch takes a transaction-level advisory lock with ``pg_try_advisory_xact_lock``,
+and a replica that finds it taken ends its round. A round that fails (the database away) is logged
+and the next one tries again. Every service has the processed-events rule
+(:func:`processed_events_rule`); auth adds its expired sessions and one-time tokens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import structlog
+from prometheus_client import Counter
+from sqlalchemy import (
+    Column,
+    Delete,
+    Interval,
+    any_,
+    bindparam,
+    cast,
+    delete,
+    func,
+    literal_column,
+    select,
+    text,
+)
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql.elements import ColumnClause
+
+from switchyard.common.db.tables import PROCESSED_EVENTS
+
+log = structlog.get_logger()
+
+ROWS_PRUNED = Counter(
+    "switchyard_rows_pruned", "Rows deleted after their retention, by rule.", ["service", "rule"]
+)
+
+# Same in every service (each has a database of its own); two-number space, like the erasure lock.
+PRUNE_LOCK_KEY = (0x5357_5045, 1)
+
+_TRY_LOCK = text("SELECT pg_try_advisory_xact_lock(:space, :key)").bindparams(
+    space=PRUNE_LOCK_KEY[0], key=PRUNE_LOCK_KEY[1]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PruneRule:
+    """The rows of ``age.table`` whose ``age`` column is more than ``keep`` in the past may go.
+
+    Give that column an index that serves ``<`` (BRIN where rows arrive in its order), or each round
+    reads the whole table.
+    """
+
+    name: str
+    age: Column[Any]
+    keep: timedelta
+
+    def delete_batch(self) -> Delete:
+        """Up to ``:batch`` rows past ``:keep``, found by age and deleted by physical address (``ctid``,
+        a TID scan: no second index probe)."""
+        table = self.age.table
+        ctid: ColumnClause[Any] = literal_column("ctid")
+        due = self.age < func.now() - cast(bindparam("keep"), Interval)
+        batch = select(ctid).select_from(table).where(due).limit(bindparam("batch")).scalar_subquery()
+        return delete(table).where(ctid == any_(func.array(batch)))
+
+
+def processed_events_rule(retention: timedelta) -> PruneRule:
+    """Consumers' records of the events they applied, kept ``retention``.
+
+    A record makes a copy of its event delivered again change nothing. A copy can only come while the
+    event is still in a topic: its own (a redelivery, an offset reset) or a dead-letter topic, whose
+    replay republishes it to the original topic for every consumer group. Past the longest of those
+    retentions the record guards nothing and would only grow the table, a row per event for good.
+    """
+    return PruneRule("processed-events", PROCESSED_EVENTS.c.processed_at, retention)
+
+
+class Pruner:
+    """Applies its rules once at start and then every ``interval_s`` (``run``, a background task)."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        service: str,
+        rules: Sequence[PruneRule],
+        interval_s: float,
+        batch: int,
+    ) -> None:
+        self._engine = engine
+        self._service = service
+        self._rules = list(rules)
+        self._interval_s = interval_s
+        self._batch = batch
+
+    def add(self, *rules: PruneRule) -> None:
+        """More rules (a service's own tables); call before the app starts."""
+        self._rules += rules
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Prune now, then every ``interval_s``, until ``stop`` is set; a failed round is logged and
+        the next one tries again (the database may be down for a while)."""
+        while not stop.is_set():
+            try:
+                pruned = await self.prune(stop)
+            except Exception:
+                log.warning("pruning failed; trying again next round", exc_info=True)
+            else:
+                if any(pruned.values()):
+                    log.info("rows pruned", service=self._service, **pruned)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self._interval_s)
+
+    async def prune(self, stop: asyncio.Event | None = None) -> dict[str, int]:
+        """Delete every row past its rule's age, a batch a transaction (checking ``stop`` between
+        them); how many went, by rule. Nothing when another replica is pruning."""
+        pruned = dict.fromkeys((rule.name for rule in self._rules), 0)
+        for rule in self._rules:
+            statement = rule.delete_batch()
+            while stop is None or not stop.is_set():
+                async with self._engine.begin() as connection:
+                    if not (await connection.execute(_TRY_LOCK)).scalar_one():
+                        return pruned
+                    result = await connection.execute(statement, {"keep": rule.keep, "batch": self._batch})
+                deleted = result.rowcount
+                pruned[rule.name] += deleted
+                ROWS_PRUNED.labels(self._service, rule.name).inc(deleted)
+                if deleted < self._batch:
+                    break
+        return pruned
