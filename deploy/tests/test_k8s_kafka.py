@@ -19,7 +19,7 @@ from deploy.local import k8s_tools
 from deploy.tests.k8s_manifests import Resource, named, of_kind, render_overlays
 from switchyard.common.messaging.topics import PARTITIONS, SERVICES, all_topics, dead_letter_topic
 from switchyard.common.runtime import ServiceRuntime
-from switchyard.common.runtime.settings import load_service_settings
+from switchyard.common.runtime.settings import PruningSettings, load_service_settings
 
 # Enough to build a runtime; nothing is contacted.
 OFFLINE_ENV = {
@@ -155,3 +155,33 @@ def test_each_service_logs_in_as_its_own_kafka_user(overlays, overlay, service):
     assert settings["KAFKA_SASL_USERNAME"] == f"switchyard-{service}"
     (password,) = [e for e in container["env"] if e["name"] == "KAFKA_SASL_PASSWORD"]
     assert password["valueFrom"]["secretKeyRef"] == {"name": f"switchyard-{service}", "key": "password"}
+
+
+# Kafka's own default (log.retention.hours=168), which a KafkaTopic without retention.ms keeps.
+_BROKER_RETENTION_MS = 7 * 24 * 3600 * 1000
+_DAY_MS = 24 * 3600 * 1000
+
+
+@pytest.mark.parametrize("overlay", k8s_tools.OVERLAYS)
+@pytest.mark.parametrize("service", SERVICES)
+def test_processed_events_outlive_every_copy_an_event_can_come_again_as(overlays, overlay, service):
+    # The longest a copy can come: it waits in its topic (a consumer lagging or reset), is then
+    # dead-lettered and waits there, is replayed to its topic and waits there again. A consumer's
+    # record of it must still be there, or the copy is applied twice (docs/operations.md, "Pruning").
+    resources = overlays[overlay]
+    assert "log.retention.ms" not in named(resources, "Kafka", "switchyard-kafka")["spec"]["kafka"]["config"]
+    retention = {
+        t["metadata"]["name"]: int(t["spec"].get("config", {}).get("retention.ms", _BROKER_RETENTION_MS))
+        for t in of_kind(resources, "KafkaTopic")
+    }
+    dead_letters = {dead_letter_topic(s) for s in SERVICES}
+    longest = 2 * max(ms for t, ms in retention.items() if t not in dead_letters) + max(
+        retention[t] for t in dead_letters
+    )
+    container = named(resources, "Deployment", service)["spec"]["template"]["spec"]["containers"][0]
+    config_maps = [named(resources, "ConfigMap", s["configMapRef"]["name"]) for s in container["envFrom"]]
+    settings = {k: v for cm in config_maps for k, v in cm["data"].items()}
+    kept_days = float(
+        settings.get("PROCESSED_EVENTS_RETENTION_DAYS", PruningSettings().processed_events_retention_days)
+    )
+    assert kept_days * _DAY_MS > longest, f"{kept_days} days <= {longest / _DAY_MS} days"

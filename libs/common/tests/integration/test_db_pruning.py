@@ -13,7 +13,7 @@ from sqlalchemy import Column, DateTime, Integer, MetaData, Table, func, insert,
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from switchyard.common.db import DatabaseSettings, create_engine
-from switchyard.common.db.pruning import PRUNE_LOCK_KEY, Pruner, PruneRule, processed_events_rule
+from switchyard.common.db.pruning import PRUNE_LOCK_KEY, AgeRule, Pruner, WhereRule, processed_events_rule
 from switchyard.common.db.tables import PROCESSED_EVENTS
 
 pytestmark = pytest.mark.integration
@@ -83,37 +83,56 @@ async def test_each_rule_prunes_its_own_table_by_its_own_age(messaging_engine) -
         await connection.execute(
             insert(leases),
             [
-                {"id": 1, "expires_at": now - timedelta(days=8)},
-                {"id": 2, "expires_at": now - timedelta(days=6)},
+                {"id": 2, "expires_at": now - timedelta(days=8)},
+                {"id": 3, "expires_at": now - timedelta(days=6)},
+                {"id": 4, "expires_at": now - timedelta(days=6)},
             ],
         )
     old = await _plant(messaging_engine, consumer="users.on_a", ages=[timedelta(days=40)])
     young = await _plant(messaging_engine, consumer="users.on_a", ages=[timedelta(days=8)])
     pruner = _pruner(messaging_engine, service=f"test-{uuid.uuid4().hex[:8]}")
-    pruner.add(PruneRule("expired-leases", leases.c.expires_at, timedelta(days=7)))
+    pruner.add(
+        AgeRule("expired-leases", leases.c.expires_at, timedelta(days=7)),
+        WhereRule("odd-leases", leases, leases.c.id % 2 == 1),
+    )
 
-    assert await pruner.prune() == {"processed-events": len(old), "expired-leases": 1}
+    pruned = await pruner.prune()
+
+    assert pruned == {"processed-events": len(old), "expired-leases": 1, "odd-leases": 1}
     assert await _left(messaging_engine) == set(young)
     async with messaging_engine.connect() as connection:
-        assert list((await connection.execute(select(leases.c.id))).scalars()) == [2]
+        assert list((await connection.execute(select(leases.c.id))).scalars()) == [4]
 
 
-async def test_the_age_index_can_serve_the_pruning(messaging_engine) -> None:
-    # On a table this small the planner reads it whole; with that ruled out, the BRIN index must do.
+async def test_records_of_one_moment_go_whole_across_batches(messaging_engine) -> None:
+    # A consumer's batch shares one processed_at; each pruning batch starts where the last ended,
+    # at that same moment, so the ones past a batch's end are not skipped.
+    async with messaging_engine.begin() as connection:
+        moment = datetime.now(UTC) - timedelta(days=40)
+        rows = [
+            {"consumer": "users.on_a", "event_id": uuid.uuid4(), "processed_at": moment} for _ in range(7)
+        ]
+        await connection.execute(insert(PROCESSED_EVENTS), rows)
+
+    assert await _pruner(messaging_engine, service="test", batch=3).prune() == {"processed-events": 7}
+    assert await _left(messaging_engine) == set()
+
+
+async def test_the_age_index_serves_the_pruning_statement(messaging_engine) -> None:
+    # On a table this small the planner reads it whole or through a bitmap; with those ruled out, the
+    # index must be walkable in age order, so a batch stops at its LIMIT without sorting what is due.
+    statement = processed_events_rule(RETENTION).statement()
     async with messaging_engine.begin() as connection:
         await connection.execute(text("SET LOCAL enable_seqscan = off"))
+        await connection.execute(text("SET LOCAL enable_bitmapscan = off"))
+        compiled = statement.compile(dialect=connection.dialect)
+        params = compiled.construct_params({"keep": RETENTION, "after": datetime.now(UTC), "batch": 10})
+        positional = tuple(params[name] for name in compiled.positiontup or ())
         plan = "\n".join(
-            (
-                await connection.execute(
-                    text(
-                        "EXPLAIN SELECT ctid FROM processed_events"
-                        " WHERE processed_at < now() - CAST(:age AS interval)"
-                    ),
-                    {"age": RETENTION},
-                )
-            ).scalars()
+            row[0] for row in await connection.exec_driver_sql(f"EXPLAIN {compiled}", positional)
         )
-    assert "ix_processed_events_processed_at" in plan, plan
+    assert "Index Scan using ix_processed_events_processed_at" in plan, plan
+    assert "Sort" not in plan, plan
 
 
 async def test_a_replica_skips_the_round_while_another_prunes(messaging_engine) -> None:

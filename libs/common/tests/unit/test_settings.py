@@ -84,9 +84,9 @@ _SERVICE_ENVIRON = {
 }
 
 
-def test_processed_events_retention_is_read_and_defaults_above_every_topic_retention() -> None:
+def test_pruning_settings_are_read_and_have_defaults() -> None:
     assert load_service_settings(_SERVICE_ENVIRON).pruning == PruningSettings(
-        processed_events_retention_days=35.0, prune_interval_s=3600.0, prune_batch=10_000
+        processed_events_retention_days=45.0, prune_interval_s=3600.0, prune_batch=10_000
     )
     settings = load_service_settings(
         {

@@ -1,7 +1,7 @@
 """processed_events indexed by age, so records past their retention can be pruned.
 
-A BRIN index (switchyard.common.db.tables): building it reads the table once and holds off writes
-to it meanwhile, seconds for millions of records.
+Building the index (switchyard.common.db.tables) reads the table once and holds off writes to it
+meanwhile: seconds for millions of records.
 
 Revision ID: 0003
 Revises: 0002

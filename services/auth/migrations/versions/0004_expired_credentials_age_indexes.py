@@ -1,7 +1,7 @@
 """sessions and one_time_tokens indexed by expiry, so expired ones can be pruned.
 
-BRIN indexes (switchyard.auth.adapters.orm): building each reads its table once and holds off
-writes to it meanwhile (logins, token issues), seconds for millions of rows.
+Building each index reads its table once and holds off writes to it meanwhile (logins, token
+issues): seconds for millions of rows.
 
 Revision ID: 0004
 Revises: 0003
@@ -16,10 +16,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index("ix_sessions_expires_at", "sessions", ["expires_at"], postgresql_using="brin")
-    op.create_index(
-        "ix_one_time_tokens_expires_at", "one_time_tokens", ["expires_at"], postgresql_using="brin"
-    )
+    op.create_index("ix_sessions_expires_at", "sessions", ["expires_at"])
+    op.create_index("ix_one_time_tokens_expires_at", "one_time_tokens", ["expires_at"])
 
 
 def downgrade() -> None:

@@ -11,6 +11,7 @@ from opentelemetry.sdk.trace import SpanProcessor
 
 from switchyard.common.contracts import ImportCompleted, ImportRowsSubmitted
 from switchyard.common.runtime import ServiceSettings, build_runtime
+from switchyard.ingest.adapters.pruning import answer_records
 from switchyard.ingest.adapters.row_sender import RowSender
 from switchyard.ingest.adapters.storage import UploadStorage
 from switchyard.ingest.entrypoints.events.subscribers import subscribe_all
@@ -44,19 +45,13 @@ def bootstrap(
         return IngestUnitOfWork(runtime.session_factory)
 
     # How long after a cancelled or failed import ended its answers may still come (and count): the
-    # processed-events retention, which outlasts every topic its commands and answers pass through.
+    # processed-events retention, which outlasts every copy of a command or answer in a topic.
     answers_window = timedelta(days=settings.pruning.processed_events_retention_days)
+    runtime.pruner.add(answer_records(answers_window))
     subscribe_all(runtime, storage=storage, clock=_now, answers_window=answers_window)
     sender = RowSender(settings.kafka, service=SERVICE)
     importer = Importer(
-        settings=ingest,
-        uow=uow,
-        engine=runtime.engine,
-        storage=storage,
-        sender=sender,
-        clock=_now,
-        answers_window=answers_window,
-        sweep_interval_s=settings.pruning.prune_interval_s,
+        settings=ingest, uow=uow, engine=runtime.engine, storage=storage, sender=sender, clock=_now
     )
 
     return runtime.app(

@@ -8,24 +8,28 @@ long, the WAL written in steps; a batch cancelled at shutdown rolls back whole).
 at a time: each batch takes a transaction-level advisory lock with ``pg_try_advisory_xact_lock``,
 and a replica that finds it taken ends its round. A round that fails (the database away) is logged
 and the next one tries again. Every service has the processed-events rule
-(:func:`processed_events_rule`); auth adds its expired sessions and one-time tokens.
+(:func:`processed_events_rule`); auth adds its expired sessions and one-time tokens, ingest the
+answer records of imports that take no more answers.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
 from prometheus_client import Counter
 from sqlalchemy import (
     Column,
-    Delete,
+    ColumnElement,
     Interval,
+    Select,
+    Table,
     any_,
     bindparam,
     cast,
@@ -35,7 +39,7 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.elements import ColumnClause
 
 from switchyard.common.db.tables import PROCESSED_EVENTS
@@ -54,37 +58,83 @@ _TRY_LOCK = text("SELECT pg_try_advisory_xact_lock(:space, :key)").bindparams(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class PruneRule:
-    """The rows of ``age.table`` whose ``age`` column is more than ``keep`` in the past may go.
+class PruneRule(ABC):
+    """Which rows of a table may go; ``name`` labels the metric and the log line."""
 
-    Give that column an index that serves ``<`` (BRIN where rows arrive in its order), or each round
-    reads the whole table.
+    name: str
+
+    @abstractmethod
+    async def delete_batch(self, connection: AsyncConnection, *, batch: int, after: Any) -> tuple[int, Any]:
+        """Delete up to ``batch`` rows that may go, from ``after`` on (None: the start); how many went
+        and where the next batch starts."""
+
+
+# Before any age a column can hold.
+_NO_AGE = datetime(1, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class AgeRule(PruneRule):
+    """The rows whose ``age`` column is more than ``keep`` in the past, oldest first.
+
+    Give that column a B-tree index. Each batch starts at the age the one before ended at, so it
+    does not read again the index entries and rows the earlier ones deleted (dead until vacuumed).
     """
 
     name: str
     age: Column[Any]
     keep: timedelta
 
-    def delete_batch(self) -> Delete:
-        """Up to ``:batch`` rows past ``:keep``, found by age and deleted by physical address (``ctid``,
-        a TID scan: no second index probe)."""
-        table = self.age.table
+    async def delete_batch(self, connection: AsyncConnection, *, batch: int, after: Any) -> tuple[int, Any]:
+        count, last = (
+            await connection.execute(
+                self.statement(), {"keep": self.keep, "after": after or _NO_AGE, "batch": batch}
+            )
+        ).one()
+        return int(count), last
+
+    def statement(self) -> Select[int, Any]:
+        """Found by age, deleted by physical address (``ctid``, a TID scan: no second index probe);
+        the count and the last age deleted."""
+        table, age = self.age.table, self.age
         ctid: ColumnClause[Any] = literal_column("ctid")
-        due = self.age < func.now() - cast(bindparam("keep"), Interval)
-        batch = select(ctid).select_from(table).where(due).limit(bindparam("batch")).scalar_subquery()
-        return delete(table).where(ctid == any_(func.array(batch)))
+        due = (
+            select(ctid)
+            .select_from(table)
+            .where(age < func.now() - cast(bindparam("keep"), Interval))
+            .where(age >= bindparam("after", type_=age.type))
+            .order_by(age)
+            .limit(bindparam("batch"))
+            .scalar_subquery()
+        )
+        deleted = delete(table).where(ctid == any_(func.array(due))).returning(age).cte("deleted")
+        return select(func.count(), func.max(deleted.c[age.name])).select_from(deleted)
 
 
-def processed_events_rule(retention: timedelta) -> PruneRule:
+@dataclass(frozen=True, slots=True)
+class WhereRule(PruneRule):
+    """The rows of ``table`` for which ``due`` holds (an expression over it; give it an index)."""
+
+    name: str
+    table: Table
+    due: ColumnElement[bool]
+
+    async def delete_batch(self, connection: AsyncConnection, *, batch: int, after: Any) -> tuple[int, Any]:
+        ctid: ColumnClause[Any] = literal_column("ctid")
+        found = select(ctid).select_from(self.table).where(self.due).limit(batch).scalar_subquery()
+        result = await connection.execute(delete(self.table).where(ctid == any_(func.array(found))))
+        return result.rowcount, None
+
+
+def processed_events_rule(retention: timedelta) -> AgeRule:
     """Consumers' records of the events they applied, kept ``retention``.
 
     A record makes a copy of its event delivered again change nothing. A copy can only come while the
-    event is still in a topic: its own (a redelivery, an offset reset) or a dead-letter topic, whose
-    replay republishes it to the original topic for every consumer group. Past the longest of those
-    retentions the record guards nothing and would only grow the table, a row per event for good.
+    event is in a topic: its own (a redelivery, an offset reset), then a dead-letter topic, then its
+    own again (a replay republishes it for every consumer group). Past the sum of those retentions
+    the record guards nothing and would only grow the table, a row per event for good.
     """
-    return PruneRule("processed-events", PROCESSED_EVENTS.c.processed_at, retention)
+    return AgeRule("processed-events", PROCESSED_EVENTS.c.processed_at, retention)
 
 
 class Pruner:
@@ -115,11 +165,10 @@ class Pruner:
         while not stop.is_set():
             try:
                 pruned = await self.prune(stop)
-            except Exception:
-                log.warning("pruning failed; trying again next round", exc_info=True)
-            else:
                 if any(pruned.values()):
                     log.info("rows pruned", service=self._service, **pruned)
+            except Exception:
+                log.warning("pruning failed; trying again next round", exc_info=True)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self._interval_s)
 
@@ -128,13 +177,12 @@ class Pruner:
         them); how many went, by rule. Nothing when another replica is pruning."""
         pruned = dict.fromkeys((rule.name for rule in self._rules), 0)
         for rule in self._rules:
-            statement = rule.delete_batch()
+            after: Any = None
             while stop is None or not stop.is_set():
                 async with self._engine.begin() as connection:
                     if not (await connection.execute(_TRY_LOCK)).scalar_one():
                         return pruned
-                    result = await connection.execute(statement, {"keep": rule.keep, "batch": self._batch})
-                deleted = result.rowcount
+                    deleted, after = await rule.delete_batch(connection, batch=self._batch, after=after)
                 pruned[rule.name] += deleted
                 ROWS_PRUNED.labels(self._service, rule.name).inc(deleted)
                 if deleted < self._batch:

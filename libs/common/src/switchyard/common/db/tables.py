@@ -65,10 +65,9 @@ def _processed_events(metadata: MetaData, *, version: int) -> Table:
         PrimaryKeyConstraint("consumer", "event_id", name="pk_processed_events"),
     )
     if version >= 2:
-        # What pruning reads (switchyard.common.db.pruning). BRIN: records are
-        # appended in time order, so a block range's min and max answer "older than"; an insert
-        # costs it next to nothing, where a B-tree would add an entry per record.
-        Index(PROCESSED_EVENTS_AGE_INDEX, table.c.processed_at, postgresql_using="brin")
+        # What pruning walks, oldest first (switchyard.common.db.pruning). Records come in time
+        # order, so entries are appended at the index's right edge and removed from its left.
+        Index(PROCESSED_EVENTS_AGE_INDEX, table.c.processed_at)
     return table
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -154,8 +153,13 @@ class ServiceRuntime:
             # Cancelled, not awaited out: each batch it deletes is a transaction of its own, and a
             # cancelled one rolls back, so stopping costs no part of the shutdown's time.
             pruning.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            try:
                 await pruning
+            except asyncio.CancelledError:
+                pass
+            except Exception:
+                # It logs and survives a failed round; anything else ended it early. Close up anyway.
+                log.exception("pruner had failed", service=self.service)
             await self.broker.stop()
             log.info("shutdown: consumers stopped", service=self.service)
             await self.relay.stop()

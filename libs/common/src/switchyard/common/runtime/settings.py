@@ -66,12 +66,12 @@ class PruningSettings(msgspec.Struct, frozen=True, kw_only=True):
 
     Rows that serve nothing any more are deleted every ``prune_interval_s``, ``prune_batch`` a
     transaction. A consumer's record of an event it applied is kept ``processed_events_retention_days``:
-    longer than any copy of the event can come again, so above the retention of the topics the
-    service reads (Kafka's 7 days by default) and of the dead-letter topics, whose replay
-    republishes to the original topic (30 days). docs/operations.md, "Pruning".
+    longer than a copy of the event can come again, which is its topic's retention (Kafka's 7 days
+    by default), then a dead-letter topic's (30 days), then its topic's again after a replay: 44
+    days with the defaults. docs/operations.md, "Pruning".
     """
 
-    processed_events_retention_days: Annotated[float, msgspec.Meta(ge=1)] = 35.0
+    processed_events_retention_days: Annotated[float, msgspec.Meta(ge=1)] = 45.0
     prune_interval_s: Annotated[float, msgspec.Meta(gt=0)] = 3600.0
     prune_batch: Annotated[int, msgspec.Meta(ge=1)] = 10_000
 

@@ -63,9 +63,8 @@ sessions = Table(
     Column("revoked_at", DateTime(timezone=True)),
     Column("revoked_reason", Text),
     Index("ix_sessions_account_id", "account_id"),
-    # For pruning (switchyard.common.db.pruning): sessions arrive in expiry order (a fixed lifetime
-    # from login), so BRIN's block ranges answer "expired before" at next to no cost per insert.
-    Index("ix_sessions_expires_at", "expires_at", postgresql_using="brin"),
+    # What pruning walks, oldest first (switchyard.common.db.pruning).
+    Index("ix_sessions_expires_at", "expires_at"),
 )
 
 refresh_tokens = Table(
@@ -91,8 +90,8 @@ one_time_tokens = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("used_at", DateTime(timezone=True)),
     Index("ix_one_time_tokens_account_purpose", "account_id", "purpose"),
-    # For pruning, as on sessions (the purposes' lifetimes differ, so a block range spans more).
-    Index("ix_one_time_tokens_expires_at", "expires_at", postgresql_using="brin"),
+    # What pruning walks, oldest first.
+    Index("ix_one_time_tokens_expires_at", "expires_at"),
 )
 
 backup_codes = Table(

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from switchyard.auth.adapters.orm import one_time_tokens, sessions
-from switchyard.common.db.pruning import PruneRule
+from switchyard.common.db.pruning import AgeRule
 
 
-def expired_credentials(keep: timedelta) -> list[PruneRule]:
+def expired_credentials(keep: timedelta) -> list[AgeRule]:
     """Sessions and one-time tokens ``keep`` after they expired (``AUTH_EXPIRED_KEEP_DAYS``).
 
     A session's refresh tokens go with it (``ON DELETE CASCADE``). Clients see no difference: an
@@ -17,6 +17,6 @@ def expired_credentials(keep: timedelta) -> list[PruneRule]:
     has nothing left to revoke).
     """
     return [
-        PruneRule("expired-sessions", sessions.c.expires_at, keep),
-        PruneRule("expired-one-time-tokens", one_time_tokens.c.expires_at, keep),
+        AgeRule("expired-sessions", sessions.c.expires_at, keep),
+        AgeRule("expired-one-time-tokens", one_time_tokens.c.expires_at, keep),
     ]

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, func, literal_column, select, update
+from sqlalchemy import func, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -103,20 +103,6 @@ class ImportRepository:
         )
         return list((await self._session.execute(statement)).scalars())
 
-    async def ended_with_answer_records(self, before: datetime, *, limit: int) -> list[UUID]:
-        """Cancelled or failed imports that ended before ``before`` and still hold answer records."""
-        kept = select(import_answers.c.import_id).where(import_answers.c.import_id == imports.c.id).exists()
-        statement = (
-            select(imports.c.id)
-            .where(
-                imports.c.status.in_([ImportStatus.CANCELLED.value, ImportStatus.FAILED.value]),
-                imports.c.finished_at < before,
-                kept,
-            )
-            .limit(limit)
-        )
-        return list((await self._session.execute(statement)).scalars())
-
     async def add_errors(self, import_id: UUID, errors: Sequence[RowError]) -> None:
         await _ADD_ERRORS.run(
             self._session,
@@ -147,9 +133,6 @@ class ImportRepository:
             )
             .values(value=None)
         )
-
-    async def forget_answers(self, import_id: UUID) -> None:
-        await self._session.execute(delete(import_answers).where(import_answers.c.import_id == import_id))
 
     async def record_answers(
         self, import_id: UUID, answers: Sequence[tuple[int, int]]

@@ -23,6 +23,7 @@ async def record_row_answers(
     uow: IngestUnitOfWork,
     storage: UploadStorage,
     clock: Callable[[], datetime],
+    *,
     answers_window: timedelta,
 ) -> None:
     """Store new answers (a row answered again is ignored), their errors and the counts."""

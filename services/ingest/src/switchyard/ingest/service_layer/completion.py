@@ -19,10 +19,6 @@ async def complete_if_done(
     if not job.dry_run and not job.answered_all():
         return False
     finish(job, ImportStatus.COMPLETED, uow, storage, now)
-    if not job.dry_run:
-        # The per-row answer records only served to count each row once; they would otherwise stay,
-        # a row per row of every file ever imported. Any answer from now on is a repeat (answers_done).
-        await uow.imports.forget_answers(job.id)
     return True
 
 
@@ -32,7 +28,8 @@ def answers_done(job: ImportJob, now: datetime, answers_window: timedelta) -> bo
     A completed import had every row of its file sent and answered. A cancelled or failed one may
     still have a batch that was sent but not yet counted (the importer adds it to ``rows_sent``
     after Kafka's acks), whose answers count, until ``answers_window`` after it ended: by then no
-    command or answer of it is left in a topic (the processed-events retention, which outlasts them).
+    copy of a command or answer of it is left in a topic (the processed-events retention, which
+    outlasts them). Its answer records are then deleted (adapters.pruning.answer_records).
     """
     if job.dry_run or not job.status.finished:
         return False

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -38,9 +37,6 @@ from switchyard.ingest.settings import IngestSettings
 log = structlog.get_logger()
 
 _RETRY_S = 1.0
-# How long after answers stop counting (answers_done) an ended import's answer records are dropped:
-# more than the clocks of two replicas can differ.
-_SWEEP_MARGIN = timedelta(hours=1)
 
 
 class Stopped(Exception):
@@ -105,8 +101,6 @@ class Importer:
         storage: UploadStorage,
         sender: RowSender,
         clock: Callable[[], datetime],
-        answers_window: timedelta,
-        sweep_interval_s: float,
     ) -> None:
         self._settings = settings
         self._uow = uow
@@ -114,9 +108,6 @@ class Importer:
         self._storage = storage
         self._sender = sender
         self._clock = clock
-        self._answers_window = answers_window
-        self._sweep_interval_s = sweep_interval_s
-        self._next_sweep = 0.0  # time.monotonic() of the next sweep of ended imports' answer records
         self.wake = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -134,9 +125,6 @@ class Importer:
                 worked = False
             if not worked:
                 await self._fail_unanswered()
-                if time.monotonic() >= self._next_sweep:
-                    self._next_sweep = time.monotonic() + self._sweep_interval_s
-                    await self._forget_ended_answers()
                 await _first_of(stop, self.wake, within=self._settings.idle_poll_s)
 
     async def _import_one(self, stop: asyncio.Event) -> bool:
@@ -315,36 +303,6 @@ class Importer:
             await uow.imports.save(job)
             await uow.commit()
         log.warning("import failed: answers stopped", import_id=str(import_id), unanswered=missing)
-
-    async def _forget_ended_answers(self) -> None:
-        """Drop the answer records of cancelled and failed imports once no answer can count any more.
-
-        A completed import drops its own as it completes; the others keep theirs for answers still
-        on the way (service_layer.completion.answers_done). Swept a little after that window closes,
-        so a replica whose clock runs behind still takes a late answer as too late rather than
-        counting it against records that are gone.
-        """
-        try:
-            before = self._clock() - self._answers_window - _SWEEP_MARGIN
-            while ended := await self._ended_with_answers(before):
-                for import_id in ended:
-                    await self._forget_answers_if_ended(import_id, before)
-        except Exception as exc:
-            log.warning("forgetting ended imports' answer records failed", error=repr(exc))
-
-    async def _ended_with_answers(self, before: datetime) -> list[UUID]:
-        async with self._uow() as uow:
-            return await uow.imports.ended_with_answer_records(before, limit=100)
-
-    async def _forget_answers_if_ended(self, import_id: UUID, before: datetime) -> None:
-        async with self._uow() as uow:
-            # Under the job's lock, as answers are recorded: none is counted halfway through this.
-            job = await uow.imports.get(import_id, for_update=True)
-            if job is None or job.finished_at is None or job.finished_at >= before:
-                return
-            await uow.imports.forget_answers(import_id)
-            await uow.commit()
-        log.info("ended import's answer records forgotten", import_id=str(import_id), status=job.status.value)
 
     async def _fail(self, import_id: UUID, error: str) -> None:
         async with self._uow() as uow:

@@ -48,7 +48,11 @@ def subscribe_all(
             ]
         for import_id, answers in by_import.items():
             await record_row_answers(
-                RecordRowAnswers(import_id=import_id, answers=answers), uow, storage, clock, answers_window
+                RecordRowAnswers(import_id=import_id, answers=answers),
+                uow,
+                storage,
+                clock,
+                answers_window=answers_window,
             )
 
     async def on_import_rows_processed(
