@@ -52,6 +52,8 @@ def server_properties(config: StackConfig) -> str:
         "log.dirs": str(data_dir(config)),
         "num.partitions": "3",
         "auto.create.topics.enable": "false",
+        # As in deploy/k8s: a record goes at most a day after its retention (docs/operations.md, "Pruning").
+        "log.roll.hours": "24",
         "offsets.topic.replication.factor": "1",
         # Fewer offsets partitions make the first consumer group join fast on a laptop.
         "offsets.topic.num.partitions": "6",

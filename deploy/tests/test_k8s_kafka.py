@@ -157,27 +157,35 @@ def test_each_service_logs_in_as_its_own_kafka_user(overlays, overlay, service):
     assert password["valueFrom"]["secretKeyRef"] == {"name": f"switchyard-{service}", "key": "password"}
 
 
-# Kafka's own default (log.retention.hours=168), which a KafkaTopic without retention.ms keeps.
-_BROKER_RETENTION_MS = 7 * 24 * 3600 * 1000
-_DAY_MS = 24 * 3600 * 1000
+# Kafka's own defaults (log.retention.hours=168, log.roll.hours=168) for what the manifests leave unset.
+_HOUR_MS = 3600 * 1000
+_DAY_MS = 24 * _HOUR_MS
+
+
+def _longest_stay_ms(topic: Resource, broker: dict[str, Any]) -> int:
+    """How long a record can stay in ``topic``: its retention, plus the age of the newest record of
+    its segment (Kafka deletes a segment once that one is past retention, and rolls a segment after
+    ``segment.ms``)."""
+    config = topic["spec"].get("config", {})
+    retention = int(config.get("retention.ms", int(broker.get("log.retention.hours", 168)) * _HOUR_MS))
+    roll = int(config.get("segment.ms", int(broker.get("log.roll.hours", 168)) * _HOUR_MS))
+    assert retention > 0, f"{topic['metadata']['name']} keeps its records for ever"
+    return retention + roll
 
 
 @pytest.mark.parametrize("overlay", k8s_tools.OVERLAYS)
 @pytest.mark.parametrize("service", SERVICES)
 def test_processed_events_outlive_every_copy_an_event_can_come_again_as(overlays, overlay, service):
-    # The longest a copy can come: it waits in its topic (a consumer lagging or reset), is then
-    # dead-lettered and waits there, is replayed to its topic and waits there again. A consumer's
+    # The longest a copy can come: it stays in its topic (a consumer lagging or reset), is then
+    # dead-lettered and stays there, is replayed to its topic and stays there again. A consumer's
     # record of it must still be there, or the copy is applied twice (docs/operations.md, "Pruning").
     resources = overlays[overlay]
-    assert "log.retention.ms" not in named(resources, "Kafka", "switchyard-kafka")["spec"]["kafka"]["config"]
-    retention = {
-        t["metadata"]["name"]: int(t["spec"].get("config", {}).get("retention.ms", _BROKER_RETENTION_MS))
-        for t in of_kind(resources, "KafkaTopic")
-    }
+    broker = named(resources, "Kafka", "switchyard-kafka")["spec"]["kafka"]["config"]
+    assert not {"log.retention.ms", "log.retention.minutes", "log.roll.ms"} & set(broker)
+    stays = {t["metadata"]["name"]: _longest_stay_ms(t, broker) for t in of_kind(resources, "KafkaTopic")}
     dead_letters = {dead_letter_topic(s) for s in SERVICES}
-    longest = 2 * max(ms for t, ms in retention.items() if t not in dead_letters) + max(
-        retention[t] for t in dead_letters
-    )
+    events = max(ms for topic, ms in stays.items() if topic not in dead_letters)
+    longest = events + max(stays[topic] for topic in dead_letters) + events
     container = named(resources, "Deployment", service)["spec"]["template"]["spec"]["containers"][0]
     config_maps = [named(resources, "ConfigMap", s["configMapRef"]["name"]) for s in container["envFrom"]]
     settings = {k: v for cm in config_maps for k, v in cm["data"].items()}

@@ -86,7 +86,7 @@ _SERVICE_ENVIRON = {
 
 def test_pruning_settings_are_read_and_have_defaults() -> None:
     assert load_service_settings(_SERVICE_ENVIRON).pruning == PruningSettings(
-        processed_events_retention_days=45.0, prune_interval_s=3600.0, prune_batch=10_000
+        processed_events_retention_days=50.0, prune_interval_s=3600.0, prune_batch=10_000
     )
     settings = load_service_settings(
         {

@@ -3,6 +3,7 @@ backpressure, the row errors (pages and CSV download) and the progress stream.""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import uuid
@@ -268,23 +269,34 @@ async def test_answer_records_go_once_an_import_takes_no_more_answers(start_inge
     await wait_until(completed_forgotten, within=15)
     assert await _answer_records(app, cancelled["id"]) == 2
 
-    # ...until 35 days after it ended (the answers' window), and an hour more (the clocks' margin).
-    async with app.db.begin() as session:
-        await session.execute(
-            update(imports)
-            .where(imports.c.id == uuid.UUID(cancelled["id"]))
-            .values(finished_at=func.now() - timedelta(days=35, hours=1, minutes=1))
-        )
+    # ...until 35 days after it ended (the answers' window): its answers then no longer count, but
+    # its records stay an hour more (the clocks' margin)...
+    await _ended_ago(app, cancelled["id"], timedelta(days=35, minutes=30))
+    await app.publish(app.answer_to(rows[2]))
+    await app.wait_until_answers_consumed()
+    await asyncio.sleep(1.0)  # five pruning rounds
+    assert _counts(await app.job(cancelled["id"])) == ("cancelled", 3, 2, 2, 0)
+    assert await _answer_records(app, cancelled["id"]) == 2
+
+    # ...and then go.
+    await _ended_ago(app, cancelled["id"], timedelta(days=35, hours=1, minutes=1))
 
     async def cancelled_forgotten() -> bool:
         return await _answer_records(app, cancelled["id"]) == 0
 
     await wait_until(cancelled_forgotten, within=15)
-    # Too late to count: a repeat (whose record is gone) and the third row's first answer alike.
+    # Too late to count: a repeat (whose record is gone) and the third row's answer alike.
     await app.publish(app.answer_to(rows[0]), app.answer_to(rows[2]))
     await app.wait_until_answers_consumed()
     assert _counts(await app.job(cancelled["id"])) == ("cancelled", 3, 2, 2, 0)
     assert await _answer_records(app, cancelled["id"]) == 0
+
+
+async def _ended_ago(app, import_id: str, ago: timedelta) -> None:
+    async with app.db.begin() as session:
+        await session.execute(
+            update(imports).where(imports.c.id == uuid.UUID(import_id)).values(finished_at=func.now() - ago)
+        )
 
 
 async def test_cancelling_a_completed_import_is_409(module_ingest):

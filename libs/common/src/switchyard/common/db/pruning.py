@@ -19,7 +19,7 @@ import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import structlog
@@ -69,10 +69,6 @@ class PruneRule(ABC):
         and where the next batch starts."""
 
 
-# Before any age a column can hold.
-_NO_AGE = datetime(1, 1, 1, tzinfo=UTC)
-
-
 @dataclass(frozen=True, slots=True)
 class AgeRule(PruneRule):
     """The rows whose ``age`` column is more than ``keep`` in the past, oldest first.
@@ -86,27 +82,19 @@ class AgeRule(PruneRule):
     keep: timedelta
 
     async def delete_batch(self, connection: AsyncConnection, *, batch: int, after: Any) -> tuple[int, Any]:
-        count, last = (
-            await connection.execute(
-                self.statement(), {"keep": self.keep, "after": after or _NO_AGE, "batch": batch}
-            )
-        ).one()
+        params = {"keep": self.keep, "batch": batch} | ({} if after is None else {"after": after})
+        count, last = (await connection.execute(self.statement(first=after is None), params)).one()
         return int(count), last
 
-    def statement(self) -> Select[int, Any]:
-        """Found by age, deleted by physical address (``ctid``, a TID scan: no second index probe);
-        the count and the last age deleted."""
+    def statement(self, *, first: bool = False) -> Select[int, Any]:
+        """Found by age (from ``:after`` on, unless ``first``), deleted by physical address (``ctid``,
+        a TID scan: no second index probe); the count and the last age deleted."""
         table, age = self.age.table, self.age
         ctid: ColumnClause[Any] = literal_column("ctid")
-        due = (
-            select(ctid)
-            .select_from(table)
-            .where(age < func.now() - cast(bindparam("keep"), Interval))
-            .where(age >= bindparam("after", type_=age.type))
-            .order_by(age)
-            .limit(bindparam("batch"))
-            .scalar_subquery()
-        )
+        found = select(ctid).select_from(table).where(age < func.now() - cast(bindparam("keep"), Interval))
+        if not first:
+            found = found.where(age >= bindparam("after", type_=age.type))
+        due = found.order_by(age).limit(bindparam("batch")).scalar_subquery()
         deleted = delete(table).where(ctid == any_(func.array(due))).returning(age).cte("deleted")
         return select(func.count(), func.max(deleted.c[age.name])).select_from(deleted)
 
@@ -173,7 +161,7 @@ class Pruner:
                 await asyncio.wait_for(stop.wait(), self._interval_s)
 
     async def prune(self, stop: asyncio.Event | None = None) -> dict[str, int]:
-        """Delete every row past its rule's age, a batch a transaction (checking ``stop`` between
+        """Delete every row its rules let go, a batch a transaction (checking ``stop`` between
         them); how many went, by rule. Nothing when another replica is pruning."""
         pruned = dict.fromkeys((rule.name for rule in self._rules), 0)
         for rule in self._rules:

@@ -156,7 +156,9 @@ class ServiceRuntime:
             try:
                 await pruning
             except asyncio.CancelledError:
-                pass
+                current = asyncio.current_task()
+                if current is not None and current.cancelling():
+                    raise  # this shutdown itself is being cancelled, not just the pruner
             except Exception:
                 # It logs and survives a failed round; anything else ended it early. Close up anyway.
                 log.exception("pruner had failed", service=self.service)

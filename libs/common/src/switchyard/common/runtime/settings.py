@@ -66,12 +66,13 @@ class PruningSettings(msgspec.Struct, frozen=True, kw_only=True):
 
     Rows that serve nothing any more are deleted every ``prune_interval_s``, ``prune_batch`` a
     transaction. A consumer's record of an event it applied is kept ``processed_events_retention_days``:
-    longer than a copy of the event can come again, which is its topic's retention (Kafka's 7 days
-    by default), then a dead-letter topic's (30 days), then its topic's again after a replay: 44
-    days with the defaults. docs/operations.md, "Pruning".
+    longer than a copy of the event can come again, which is as long as it can stay in its topic
+    (7 days' retention, plus a day until its segment rolls), then in a dead-letter topic (30 + 1),
+    then in its topic again after a replay (7 + 1): 47 days with deploy/k8s's Kafka settings.
+    docs/operations.md, "Pruning".
     """
 
-    processed_events_retention_days: Annotated[float, msgspec.Meta(ge=1)] = 45.0
+    processed_events_retention_days: Annotated[float, msgspec.Meta(ge=1)] = 50.0
     prune_interval_s: Annotated[float, msgspec.Meta(gt=0)] = 3600.0
     prune_batch: Annotated[int, msgspec.Meta(ge=1)] = 10_000
 

@@ -84,7 +84,7 @@ import_errors = Table(
 
 # One answer per row sent: auth may answer a row twice (it was sent again after a crash),
 # and only the first answer counts. outcome: 1 created, 2 rejected. A working table: a job's rows
-# go when it completes (service_layer/completion.py).
+# are pruned once it takes no more answers (adapters/pruning.py).
 # No foreign key: rows are written only under the job's row lock (service_layer/answers.py), which
 # a key would check again for every row (~3 us of PostgreSQL's CPU a row, bench/README.md).
 import_answers = Table(

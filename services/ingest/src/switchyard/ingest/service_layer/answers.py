@@ -63,7 +63,7 @@ async def record_row_answers(
     if stored:
         job.answered_at = now
     await complete_if_done(job, uow, storage, now)
-    # Last: it holds the erasure check's lock to the commit, and completing may delete many records.
+    # Last: it holds the erasure check's lock to the commit, so as briefly as it can.
     if onboarded:
         await record_onboarded_users(onboarded, uow)
     await uow.imports.save(job)
