@@ -104,6 +104,32 @@ async def test_each_rule_prunes_its_own_table_by_its_own_age(messaging_engine) -
         assert list((await connection.execute(select(leases.c.id))).scalars()) == [4]
 
 
+async def test_a_where_rule_goes_through_its_table_by_key_a_batch_at_a_time(messaging_engine) -> None:
+    answers = Table(
+        f"answers_{uuid.uuid4().hex[:8]}",
+        MetaData(),
+        Column("job", Integer, primary_key=True),
+        Column("row_number", Integer, primary_key=True),
+    )
+    async with messaging_engine.begin() as connection:
+        await connection.run_sync(answers.metadata.create_all)
+        await connection.execute(
+            insert(answers), [{"job": j, "row_number": r} for j in (1, 2, 3) for r in range(5)]
+        )
+    pruner = Pruner(
+        messaging_engine,
+        service="test",
+        rules=[WhereRule("done-jobs", answers, answers.c.job.in_([1, 3]))],
+        interval_s=3600,
+        batch=3,
+    )
+
+    assert await pruner.prune() == {"done-jobs": 10}
+    async with messaging_engine.connect() as connection:
+        left = (await connection.execute(select(answers.c.job, answers.c.row_number))).all()
+    assert sorted(left) == [(2, r) for r in range(5)]
+
+
 async def test_records_of_one_moment_go_whole_across_batches(messaging_engine) -> None:
     # A consumer's batch shares one processed_at; each pruning batch starts where the last ended,
     # at that same moment, so the ones past a batch's end are not skipped.

@@ -35,9 +35,11 @@ from sqlalchemy import (
     cast,
     delete,
     func,
+    literal,
     literal_column,
     select,
     text,
+    tuple_,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.elements import ColumnClause
@@ -101,17 +103,28 @@ class AgeRule(PruneRule):
 
 @dataclass(frozen=True, slots=True)
 class WhereRule(PruneRule):
-    """The rows of ``table`` for which ``due`` holds (an expression over it; give it an index)."""
+    """The rows of ``table`` for which ``due`` holds (an expression over its columns), in primary-key
+    order: each batch starts after the key the one before ended at, so it does not read again the
+    rows (dead until vacuumed) the earlier ones deleted."""
 
     name: str
     table: Table
     due: ColumnElement[bool]
 
     async def delete_batch(self, connection: AsyncConnection, *, batch: int, after: Any) -> tuple[int, Any]:
+        key = list(self.table.primary_key.columns)
         ctid: ColumnClause[Any] = literal_column("ctid")
-        found = select(ctid).select_from(self.table).where(self.due).limit(batch).scalar_subquery()
-        result = await connection.execute(delete(self.table).where(ctid == any_(func.array(found))))
-        return result.rowcount, None
+        found = select(ctid).select_from(self.table).where(self.due)
+        if after is not None:
+            found = found.where(
+                tuple_(*key) > tuple_(*(literal(v, c.type) for v, c in zip(after, key, strict=True)))
+            )
+        due = found.order_by(*key).limit(batch).scalar_subquery()
+        deleted = delete(self.table).where(ctid == any_(func.array(due))).returning(*key).cte("deleted")
+        # The count, and the last key deleted (none when nothing was).
+        last = select(func.count().over(), *deleted.c).order_by(*(c.desc() for c in deleted.c)).limit(1)
+        row = (await connection.execute(last)).first()
+        return (0, None) if row is None else (int(row[0]), tuple(row[1:]))
 
 
 def processed_events_rule(retention: timedelta) -> AgeRule:

@@ -62,7 +62,7 @@ class ServiceRuntime:
         **options: Any,
     ) -> Litestar:
         """The service's Litestar app; its lifespan migrates, then runs the relay, the consumers and
-        the pruning of their processed-events records.
+        the pruner (``self.pruner``: processed events, and the rules a service adds).
 
         ``produces`` lists the events the service writes to its outbox, for the AsyncAPI document.
         Bearer tokens are checked by ``verifier``, else against ``JWKS_URL`` when that is set.
