@@ -1,7 +1,7 @@
 """sessions and one_time_tokens indexed by expiry, so expired ones can be pruned.
 
-Building each index reads its table once and holds off writes to it meanwhile (logins, token
-issues): seconds for millions of rows.
+Both are built CONCURRENTLY, outside a transaction: logins and token issues go on meanwhile. An
+index a failed build left behind (invalid) is dropped first, so the migration can run again.
 
 Revision ID: 0004
 Revises: 0003
@@ -16,8 +16,13 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index("ix_sessions_expires_at", "sessions", ["expires_at"])
-    op.create_index("ix_one_time_tokens_expires_at", "one_time_tokens", ["expires_at"])
+    with op.get_context().autocommit_block():
+        for name, table in (
+            ("ix_sessions_expires_at", "sessions"),
+            ("ix_one_time_tokens_expires_at", "one_time_tokens"),
+        ):
+            op.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
+            op.create_index(name, table, ["expires_at"], postgresql_concurrently=True)
 
 
 def downgrade() -> None:

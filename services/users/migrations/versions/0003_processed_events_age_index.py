@@ -1,7 +1,7 @@
 """processed_events indexed by age, so records past their retention can be pruned.
 
-Building the index (switchyard.common.db.tables) reads the table once and holds off writes to it
-meanwhile: seconds for millions of records.
+The index (switchyard.common.db.tables) is built CONCURRENTLY, outside a transaction: consumers
+keep writing records meanwhile, and the build takes a few table scans.
 
 Revision ID: 0003
 Revises: 0002
@@ -21,7 +21,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    create_processed_events_age_index_v2(op.get_bind())
+    with op.get_context().autocommit_block():
+        create_processed_events_age_index_v2(op.get_bind())
 
 
 def downgrade() -> None:

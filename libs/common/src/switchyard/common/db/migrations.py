@@ -16,6 +16,8 @@ from switchyard.common.db.tables import PROCESSED_EVENTS_AGE_INDEX, add_messagin
 
 # Any constant works; it only has to be the same for every replica of a service.
 _MIGRATION_LOCK_ID = 0x5357_4D49
+# How often a replica tries the lock while another one migrates.
+_MIGRATION_LOCK_POLL_S = 0.2
 
 
 def alembic_config(service_root: Path) -> Config:
@@ -26,16 +28,37 @@ def alembic_config(service_root: Path) -> Config:
 
 
 async def upgrade_to_head(engine: AsyncEngine, service_root: Path) -> None:
-    """Apply pending migrations, serialised by an advisory lock so replicas may start together."""
+    """Apply pending migrations, serialised by an advisory lock so replicas may start together.
+
+    Each migration commits on its own (``transaction_per_migration``), so one may step out of any
+    transaction for what PostgreSQL runs only there (``CREATE INDEX CONCURRENTLY``, in an Alembic
+    ``autocommit_block``). The lock is therefore the session's, held across those commits and let
+    go at the end, or with the connection if the process dies. A replica waits for it by trying
+    again, never in an open transaction: a concurrent index build waits for every transaction
+    older than itself to end, and one blocked on the lock its builder holds never would.
+    """
     config = alembic_config(service_root)
 
     def _upgrade(connection: Connection) -> None:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
-    async with engine.begin() as connection:
-        await connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
-        await connection.run_sync(_upgrade)
+    async with engine.connect() as connection:
+        while True:
+            taken = await connection.execute(
+                text("SELECT pg_try_advisory_lock(:id)"), {"id": _MIGRATION_LOCK_ID}
+            )
+            locked = taken.scalar_one()
+            await connection.commit()
+            if locked:
+                break
+            await asyncio.sleep(_MIGRATION_LOCK_POLL_S)
+        try:
+            await connection.run_sync(_upgrade)
+        finally:
+            await connection.rollback()  # whatever a failed migration left open
+            await connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": _MIGRATION_LOCK_ID})
+            await connection.commit()
 
 
 def run_env(metadata: MetaData) -> None:
@@ -52,7 +75,10 @@ def run_env(metadata: MetaData) -> None:
 
 
 def _run(connection: Connection, metadata: MetaData) -> None:
-    context.configure(connection=connection, target_metadata=metadata, compare_type=True)
+    # A transaction per migration (the caller holds none), so one may use an autocommit block.
+    context.configure(
+        connection=connection, target_metadata=metadata, compare_type=True, transaction_per_migration=True
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -60,7 +86,7 @@ def _run(connection: Connection, metadata: MetaData) -> None:
 async def _run_online(metadata: MetaData) -> None:
     engine = create_async_engine(_database_url(), poolclass=pool.NullPool)
     try:
-        async with engine.begin() as connection:
+        async with engine.connect() as connection:
             await connection.run_sync(_run, metadata)
     finally:
         await engine.dispose()
@@ -88,8 +114,16 @@ def drop_messaging_tables_v1(connection: Connection) -> None:
 
 
 def create_processed_events_age_index_v2(connection: Connection) -> None:
-    """Index ``processed_events`` by when each record was written, for pruning (messaging tables v2)."""
-    _processed_events_age_index().create(connection)
+    """Index ``processed_events`` by when each record was written, for pruning (messaging tables v2).
+
+    Built ``CONCURRENTLY``, so consumers keep writing records meanwhile: call it inside
+    ``op.get_context().autocommit_block()``. An index a failed build left behind (invalid) is
+    dropped first, so the migration can simply run again.
+    """
+    index = _processed_events_age_index()
+    connection.execute(text(f"DROP INDEX CONCURRENTLY IF EXISTS {index.name}"))
+    index.dialect_kwargs["postgresql_concurrently"] = True
+    index.create(connection)
 
 
 def drop_processed_events_age_index_v2(connection: Connection) -> None:

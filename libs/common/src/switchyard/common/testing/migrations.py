@@ -40,7 +40,7 @@ async def downgrade_to_base_then_head(url: str, service_root: Path) -> list[str]
 
     engine = create_engine(DatabaseSettings(url=url, pool_size=1))
     try:
-        async with engine.begin() as connection:
+        async with engine.connect() as connection:  # each migration commits on its own
             left = await connection.run_sync(downgrade)
         await upgrade_to_head(engine, service_root)
         return left
