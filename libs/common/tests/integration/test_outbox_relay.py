@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from collections.abc import Callable
 
+import asyncpg
 import msgspec
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
@@ -14,6 +15,7 @@ from sqlalchemy import Table, insert, select
 
 from switchyard.common.contracts import Envelope, UserCreated, UserDeleted, decode_envelope
 from switchyard.common.db import SqlAlchemyUnitOfWork
+from switchyard.common.db.engine import asyncpg_dsn
 from switchyard.common.db.tables import OUTBOX
 from switchyard.common.messaging import KafkaSettings, OutboxRelay, RetryPolicy, create_broker, subscribe
 from switchyard.common.messaging.metrics import OUTBOX_BACKLOG
@@ -167,6 +169,33 @@ async def test_only_one_relay_leads_and_another_takes_over(
     finally:
         await first.stop()
         await second.stop()
+
+
+async def test_a_relay_waiting_to_lead_holds_up_no_concurrent_index_build(
+    messaging_database_url: str, messaging_kafka: KafkaSettings
+):
+    # A replica that does not lead must not sit in a statement (it would hold a snapshot): CREATE
+    # INDEX CONCURRENTLY, as a migration runs it during a rollout, waits for every older snapshot,
+    # and vacuum cannot clean past one either.
+    leader, follower = (
+        _relay(messaging_database_url, messaging_kafka),
+        _relay(messaging_database_url, messaging_kafka),
+    )
+    await leader.start()
+    await leader.wait_ready()
+    await follower.start()
+    connection = await asyncpg.connect(asyncpg_dsn(messaging_database_url))
+    try:
+        await asyncio.sleep(1.0)  # the follower has tried the lock by now
+        await asyncio.wait_for(
+            connection.execute("CREATE INDEX CONCURRENTLY ix_test_consumer ON processed_events (consumer)"),
+            15,
+        )
+        assert (follower.relayed, follower.producer) == (0, None)
+    finally:
+        await connection.close()
+        await leader.stop()
+        await follower.stop()
 
 
 async def _true(value: bool) -> bool:

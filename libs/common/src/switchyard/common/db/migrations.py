@@ -10,7 +10,7 @@ from alembic import command, context
 from alembic.config import Config
 from sqlalchemy import Index, MetaData, pool, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from switchyard.common.db.tables import PROCESSED_EVENTS_AGE_INDEX, add_messaging_tables
 
@@ -44,21 +44,37 @@ async def upgrade_to_head(engine: AsyncEngine, service_root: Path) -> None:
         command.upgrade(config, "head")
 
     async with engine.connect() as connection:
-        while True:
-            taken = await connection.execute(
-                text("SELECT pg_try_advisory_lock(:id)"), {"id": _MIGRATION_LOCK_ID}
-            )
-            locked = taken.scalar_one()
-            await connection.commit()
-            if locked:
-                break
-            await asyncio.sleep(_MIGRATION_LOCK_POLL_S)
+        locked = False
         try:
+            while not locked:
+                taken = await connection.execute(
+                    text("SELECT pg_try_advisory_lock(:id)"), {"id": _MIGRATION_LOCK_ID}
+                )
+                locked = bool(taken.scalar_one())
+                await connection.commit()
+                if not locked:
+                    await asyncio.sleep(_MIGRATION_LOCK_POLL_S)
             await connection.run_sync(_upgrade)
+        except BaseException:
+            if not locked:
+                # Cut short while trying: the lock may have been granted all the same.
+                await connection.invalidate()
+            raise
         finally:
-            await connection.rollback()  # whatever a failed migration left open
-            await connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": _MIGRATION_LOCK_ID})
-            await connection.commit()
+            if locked:
+                await _unlock(connection)
+
+
+async def _unlock(connection: AsyncConnection) -> None:
+    """Let go of the migration lock; if that fails, close the connection rather than return it to
+    the pool still holding the lock (closing lets go of it)."""
+    try:
+        await connection.rollback()  # whatever a failed migration left open
+        await connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": _MIGRATION_LOCK_ID})
+        await connection.commit()
+    except BaseException:
+        await connection.invalidate()
+        raise
 
 
 def run_env(metadata: MetaData) -> None:
@@ -67,7 +83,9 @@ def run_env(metadata: MetaData) -> None:
     if connection is not None:
         _run(connection, metadata)
     elif context.is_offline_mode():
-        context.configure(url=_database_url(), target_metadata=metadata, literal_binds=True)
+        context.configure(
+            url=_database_url(), target_metadata=metadata, literal_binds=True, transaction_per_migration=True
+        )
         with context.begin_transaction():
             context.run_migrations()
     else:

@@ -18,6 +18,8 @@ from switchyard.common.db.tables import OUTBOX_CHANNEL, OUTBOX_TABLE
 
 # Same constant in every replica of a service: they share the service's database.
 RELAY_LOCK_ID = 0x5357_4F42
+# How often a relay that does not lead tries the lock (the longest a takeover waits for it).
+LEAD_POLL_S = 0.5
 
 
 class OutboxRow(msgspec.Struct, frozen=True):
@@ -43,9 +45,18 @@ class OutboxConnection:
     async def close(self) -> None:
         await self._connection.close()
 
-    async def lead(self) -> None:
-        """Wait for the relay lock of this database; held until this connection closes."""
-        await self._connection.execute("SELECT pg_advisory_lock($1)", RELAY_LOCK_ID)
+    async def lead(self, *, poll_s: float = LEAD_POLL_S) -> None:
+        """Wait for the relay lock of this database; held until this connection closes.
+
+        Tried again every ``poll_s`` rather than waited for in one statement: a statement blocked on
+        a lock holds its snapshot, which would keep vacuum from cleaning the database for as long as
+        another replica leads, and make a ``CREATE INDEX CONCURRENTLY`` (which waits for every older
+        snapshot) wait for ever.
+        """
+        while True:
+            if await self._connection.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK_ID):
+                return
+            await asyncio.sleep(poll_s)
 
     async def listen(self) -> None:
         """Set :attr:`wake` whenever a unit of work commits outbox rows."""
