@@ -34,6 +34,15 @@ def _relay(database_url: str, kafka: KafkaSettings) -> OutboxRelay:
     )
 
 
+async def _leader_and_follower(database_url: str, kafka: KafkaSettings) -> tuple[OutboxRelay, OutboxRelay]:
+    """Two relays of one service, started in turn: the first leads, the second waits to."""
+    leader, follower = _relay(database_url, kafka), _relay(database_url, kafka)
+    await leader.start()
+    await leader.wait_ready()
+    await follower.start()
+    return leader, follower
+
+
 def _user_created() -> UserCreated:
     return UserCreated(user_id=uuid.uuid4(), email="ada@example.com", username="ada", role="member")
 
@@ -146,13 +155,7 @@ async def test_events_keep_their_order_per_key(
 async def test_only_one_relay_leads_and_another_takes_over(
     uow_factory: UowFactory, messaging_database_url: str, messaging_kafka: KafkaSettings, wait_until
 ):
-    first, second = (
-        _relay(messaging_database_url, messaging_kafka),
-        _relay(messaging_database_url, messaging_kafka),
-    )
-    await first.start()
-    await first.wait_ready()
-    await second.start()
+    first, second = await _leader_and_follower(messaging_database_url, messaging_kafka)
     try:
         async with uow_factory() as uow:
             uow.add_event(_user_created())
@@ -177,13 +180,7 @@ async def test_a_relay_waiting_to_lead_holds_up_no_concurrent_index_build(
     # A replica that does not lead must not sit in a statement (it would hold a snapshot): CREATE
     # INDEX CONCURRENTLY, as a migration runs it during a rollout, waits for every older snapshot,
     # and vacuum cannot clean past one either.
-    leader, follower = (
-        _relay(messaging_database_url, messaging_kafka),
-        _relay(messaging_database_url, messaging_kafka),
-    )
-    await leader.start()
-    await leader.wait_ready()
-    await follower.start()
+    leader, follower = await _leader_and_follower(messaging_database_url, messaging_kafka)
     connection = await asyncpg.connect(asyncpg_dsn(messaging_database_url))
     try:
         await asyncio.sleep(1.0)  # the follower has tried the lock by now
