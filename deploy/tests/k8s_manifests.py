@@ -57,6 +57,12 @@ def selects(selector: Resource, labels: Resource) -> bool:
     return all(labels.get(key) == value for key, value in selector.get("matchLabels", {}).items())
 
 
+def container_of(resources: list[Resource], service: str) -> Resource:
+    """The main container of ``service``'s Deployment."""
+    container: Resource = named(resources, "Deployment", service)["spec"]["template"]["spec"]["containers"][0]
+    return container
+
+
 def env_of(resources: list[Resource], container: Resource) -> dict[str, str | None]:
     """A container's environment: envFrom ConfigMaps, then env (value, or None when from a Secret)."""
     values: dict[str, str | None] = {}

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from deploy.local import k8s_tools
-from deploy.tests.k8s_manifests import Resource, named, of_kind, render_overlays
+from deploy.tests.k8s_manifests import Resource, container_of, env_of, named, of_kind, render_overlays
 from switchyard.common.messaging.topics import PARTITIONS, SERVICES, all_topics, dead_letter_topic
 from switchyard.common.runtime import ServiceRuntime
 from switchyard.common.runtime.settings import PruningSettings, load_service_settings
@@ -149,9 +149,8 @@ def test_keda_scales_each_service_on_the_lag_of_each_of_its_groups(overlays, dec
 @pytest.mark.parametrize("service", SERVICES)
 def test_each_service_logs_in_as_its_own_kafka_user(overlays, overlay, service):
     resources = overlays[overlay]
-    container = named(resources, "Deployment", service)["spec"]["template"]["spec"]["containers"][0]
-    config_maps = [named(resources, "ConfigMap", s["configMapRef"]["name"]) for s in container["envFrom"]]
-    settings = {k: v for cm in config_maps for k, v in cm["data"].items()}
+    container = container_of(resources, service)
+    settings = env_of(resources, container)
     assert settings["KAFKA_SASL_USERNAME"] == f"switchyard-{service}"
     (password,) = [e for e in container["env"] if e["name"] == "KAFKA_SASL_PASSWORD"]
     assert password["valueFrom"]["secretKeyRef"] == {"name": f"switchyard-{service}", "key": "password"}
@@ -186,10 +185,8 @@ def test_processed_events_outlive_every_copy_an_event_can_come_again_as(overlays
     dead_letters = {dead_letter_topic(s) for s in SERVICES}
     events = max(ms for topic, ms in stays.items() if topic not in dead_letters)
     longest = events + max(stays[topic] for topic in dead_letters) + events
-    container = named(resources, "Deployment", service)["spec"]["template"]["spec"]["containers"][0]
-    config_maps = [named(resources, "ConfigMap", s["configMapRef"]["name"]) for s in container["envFrom"]]
-    settings = {k: v for cm in config_maps for k, v in cm["data"].items()}
-    kept_days = float(
-        settings.get("PROCESSED_EVENTS_RETENTION_DAYS", PruningSettings().processed_events_retention_days)
-    )
+    settings = env_of(resources, container_of(resources, service))
+    configured = settings.get("PROCESSED_EVENTS_RETENTION_DAYS", "")
+    assert configured is not None, "the retention is a plain setting, not a Secret"
+    kept_days = float(configured or PruningSettings().processed_events_retention_days)
     assert kept_days * _DAY_MS > longest, f"{kept_days} days <= {longest / _DAY_MS} days"

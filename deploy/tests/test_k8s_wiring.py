@@ -11,6 +11,7 @@ import pytest
 from deploy.local import k8s_tools
 from deploy.tests.k8s_manifests import (
     Resource,
+    container_of,
     containers,
     env_of,
     named,
@@ -126,7 +127,7 @@ def test_each_services_settings_load_from_its_rendered_environment(overlays, ove
     """The values the ConfigMaps give are ones the service accepts; a Secret's value (not in the
     repository) is a stand-in, so settings that need one (the Kafka password) see it is given."""
     resources = overlays[overlay]
-    container = named(resources, "Deployment", service)["spec"]["template"]["spec"]["containers"][0]
+    container = container_of(resources, service)
     env = {
         name: FORMATTED_STAND_INS.get(name, SECRET_STAND_IN) if value is None else value
         for name, value in env_of(resources, container).items()

@@ -9,6 +9,8 @@ Revises: 0003
 
 from alembic import op
 
+from switchyard.common.db.migrations import create_index_concurrently
+
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
@@ -17,12 +19,10 @@ depends_on = None
 
 def upgrade() -> None:
     with op.get_context().autocommit_block():
-        for name, table in (
-            ("ix_sessions_expires_at", "sessions"),
-            ("ix_one_time_tokens_expires_at", "one_time_tokens"),
-        ):
-            op.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
-            op.create_index(name, table, ["expires_at"], postgresql_concurrently=True)
+        create_index_concurrently(op.get_bind(), "ix_sessions_expires_at", "sessions", ["expires_at"])
+        create_index_concurrently(
+            op.get_bind(), "ix_one_time_tokens_expires_at", "one_time_tokens", ["expires_at"]
+        )
 
 
 def downgrade() -> None:

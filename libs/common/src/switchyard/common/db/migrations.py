@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import Index, MetaData, pool, text
+from sqlalchemy import Column, Index, MetaData, Table, pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from switchyard.common.db.tables import PROCESSED_EVENTS_AGE_INDEX, add_messaging_tables
+from switchyard.common.db.tables import (
+    PROCESSED_EVENTS_AGE_INDEX,
+    PROCESSED_EVENTS_TABLE,
+    add_messaging_tables,
+)
 
 # Any constant works; it only has to be the same for every replica of a service.
 _MIGRATION_LOCK_ID = 0x5357_4D49
@@ -131,17 +136,20 @@ def drop_messaging_tables_v1(connection: Connection) -> None:
     _messaging_metadata_v1().drop_all(connection)
 
 
-def create_processed_events_age_index_v2(connection: Connection) -> None:
-    """Index ``processed_events`` by when each record was written, for pruning (messaging tables v2).
-
-    Built ``CONCURRENTLY``, so consumers keep writing records meanwhile: call it inside
+def create_index_concurrently(connection: Connection, name: str, table: str, columns: Sequence[str]) -> None:
+    """``CREATE INDEX CONCURRENTLY``: writers of ``table`` go on meanwhile. Call it inside
     ``op.get_context().autocommit_block()``. An index a failed build left behind (invalid) is
-    dropped first, so the migration can simply run again.
-    """
+    dropped first, so the migration can simply run again."""
+    connection.execute(text(f"DROP INDEX CONCURRENTLY IF EXISTS {name}"))
+    target = Table(table, MetaData(), *(Column(column) for column in columns))
+    Index(name, *target.c, postgresql_concurrently=True).create(connection)
+
+
+def create_processed_events_age_index_v2(connection: Connection) -> None:
+    """Index ``processed_events`` by when each record was written, for pruning (messaging tables v2),
+    concurrently (:func:`create_index_concurrently`, so inside an autocommit block)."""
     index = _processed_events_age_index()
-    connection.execute(text(f"DROP INDEX CONCURRENTLY IF EXISTS {index.name}"))
-    index.dialect_kwargs["postgresql_concurrently"] = True
-    index.create(connection)
+    create_index_concurrently(connection, str(index.name), PROCESSED_EVENTS_TABLE, ["processed_at"])
 
 
 def drop_processed_events_age_index_v2(connection: Connection) -> None:
