@@ -341,7 +341,7 @@ async def test_ten_thousand_copies_of_one_email_send_one_row(module_ingest):
     assert len(errors) == 9_999
     assert [e["row_number"] for e in errors] == list(range(3, 10_002))
     assert {(e["column"], e["code"], e["message"], e["value"]) for e in errors} == {
-        ("email", "duplicate", "This email appears on an earlier row.", email)
+        ("email", "duplicate", "This email appears on row 2 already.", email)
     }
     # The download holds them all (it reads the errors a thousand at a time).
     download = await app.client.get(f"/{job['id']}/errors", params={"format": "csv"}, headers=app.admin())

@@ -24,6 +24,8 @@ from switchyard.common.runtime import ServiceSettings
 from switchyard.common.runtime.settings import JwtSettings
 from switchyard.common.testing import DatabaseFactory, wait_until
 from switchyard.common.testing.services import ServiceProcess, start_service_process
+from switchyard.ingest.domain.columns import resolve_columns
+from switchyard.ingest.domain.rows import ValidRow, check_row
 
 pytestmark = pytest.mark.integration
 
@@ -114,6 +116,22 @@ async def _wait_processed(platform: Platform, token: str, import_id: str, at_lea
     return job
 
 
+def _repeat_first_good_row(path: Path, domain: str) -> tuple[int, list[str]]:
+    """Append a row with the first valid row's email and one with its username; (its number, rows)."""
+    with path.open(encoding="utf-8", newline="") as file:
+        header, *rows = list(zip(range(200), csv.reader(file), strict=False))
+    columns = resolve_columns(header[1])
+    number, email, username = next(
+        (index + 1, checked.email, checked.username)
+        for index, cells in rows
+        if isinstance(checked := check_row(index + 1, cells, columns), ValidRow)
+    )
+    repeats = [f"{email},again.{number}.{domain.split('.')[0]},,", f"again.{number}@{domain},{username},,"]
+    with path.open("a", encoding="utf-8", newline="") as file:
+        file.write("".join(f"{line}\n" for line in repeats))
+    return number, repeats
+
+
 def _good_emails(path: Path, bad_rows: set[int]) -> set[str]:
     with path.open(encoding="utf-8", newline="") as file:
         rows = list(csv.reader(file))
@@ -126,6 +144,9 @@ async def test_kill_9_of_ingest_then_of_auth_mid_import_loses_and_doubles_nothin
     domain = f"crash{uuid.uuid4().hex[:8]}.test"
     path = tmp_path / "people.csv"
     counts = write_csv(path, ROWS, bad_share=0.03, domain=domain)
+    # Two rows at the very end repeat row `first`'s email and username: past both kills, so only the
+    # claims the importer stored with its checkpoints (read back at each restart) can refuse them.
+    first, repeats = _repeat_first_good_row(path, domain)
     token = await _admin_token(platform.running["auth"])
     async with httpx.AsyncClient(base_url=platform.running["ingest"].base_url, timeout=120) as client:
         with path.open("rb") as file:
@@ -149,11 +170,18 @@ async def test_kill_9_of_ingest_then_of_auth_mid_import_loses_and_doubles_nothin
     await wait_until(lambda: _finished(platform, token, import_id), within=600, interval=0.5)
 
     job = await _job(platform, token, import_id)
-    good = counts.good + counts.formula_names
-    assert (job["status"], job["total"], job["processed"]) == ("completed", ROWS, ROWS)
-    assert (job["succeeded"], job["failed"]) == (good, counts.bad_total)
+    good, bad, rows = counts.good + counts.formula_names, counts.bad_total + len(repeats), ROWS + len(repeats)
+    assert (job["status"], job["total"], job["processed"]) == ("completed", rows, rows)
+    assert (job["succeeded"], job["failed"]) == (good, bad)
     errors = await _errors(platform, token, import_id)
-    assert len(errors) == counts.bad_total
+    assert len(errors) == bad
+    # Every repeated person was refused by ingest itself, none left to auth to refuse as existing.
+    duplicates = [e for e in errors if e["code"] == "duplicate"]
+    assert len(duplicates) == counts.bad["duplicate_email"] + counts.bad["duplicate_username"] + len(repeats)
+    assert [(e["row_number"], e["message"]) for e in errors if e["row_number"] > ROWS + 1] == [
+        (ROWS + 2, f"This email appears on row {first} already."),
+        (ROWS + 3, f"This username appears on row {first} already."),
+    ]
     expected = _good_emails(path, {error["row_number"] for error in errors})
     sessions = make_database.sessions(platform.settings["auth"].database.url)
     async with sessions() as session:

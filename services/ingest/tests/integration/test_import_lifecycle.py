@@ -34,6 +34,7 @@ from switchyard.common.testing.waiting import wait_until
 from switchyard.ingest.adapters.orm import (
     erased_users,
     import_answers,
+    import_claims,
     import_errors,
     imports,
     onboarded_users,
@@ -83,6 +84,14 @@ async def _answer_records(app, import_id: str) -> int:
     )
     async with app.db() as session:
         return int((await session.execute(query)).scalar_one())
+
+
+async def _claims(app, import_id: str) -> dict[int, int]:
+    """Fingerprint -> row number, of the identities the import's accepted rows claimed."""
+    columns = import_claims.c
+    query = select(columns.fingerprint, columns.row_number).where(columns.import_id == uuid.UUID(import_id))
+    async with app.db() as session:
+        return {row.fingerprint: row.row_number for row in (await session.execute(query)).all()}
 
 
 async def _duplicate_quotes(app, import_id: str) -> dict[int, str | None]:
@@ -290,6 +299,60 @@ async def test_answer_records_go_once_an_import_takes_no_more_answers(start_inge
     await app.wait_until_answers_consumed()
     assert _counts(await app.job(cancelled["id"])) == ("cancelled", 3, 2, 2, 0)
     assert await _answer_records(app, cancelled["id"]) == 0
+
+
+async def test_a_row_repeating_a_row_of_an_earlier_batch_is_refused_naming_it(start_ingest):
+    app = await start_ingest(batch_rows=10)
+    people = app.people(25)
+    lines = [f"{e},{u}" for e, u in people]
+    lines[18] = f"{people[1][0]},{app.unique()}"  # row 20 repeats row 3's email,
+    lines[23] = f"x{app.unique()}@example.com,{people[10][1]}"  # row 25 row 12's username.
+    job = await app.start(app.csv("email,username", *lines))
+
+    rows = await app.sent_rows(job["id"])
+
+    assert [row.row_number for row in rows] == [n for n in range(2, 27) if n not in (20, 25)]
+    errors = [(e["row_number"], e["column"], e["code"], e["message"]) for e in await app.errors(job["id"])]
+    assert errors == [
+        (20, "email", "duplicate", "This email appears on row 3 already."),
+        (25, "username", "duplicate", "This username appears on row 12 already."),
+    ]
+    # Each accepted row claimed its email and username, with its row number.
+    claims = await _claims(app, job["id"])
+    assert sorted(claims.values()) == sorted(2 * [row.row_number for row in rows])
+
+
+async def test_claims_stay_while_the_file_is_read_and_go_once_it_is(start_ingest):
+    app = await start_ingest(
+        batch_rows=10,
+        max_rows_in_flight=10,
+        pruning=PruningSettings(processed_events_retention_days=35, prune_interval_s=0.2),
+    )
+    job = await app.start(app.csv("email,username", *(f"{e},{u}" for e, u in app.people(30))))
+
+    async def first_batch_sent() -> bool:
+        return len(await app.submitted(job["id"])) == 10
+
+    await wait_until(first_batch_sent)
+    await asyncio.sleep(1.0)  # five pruning rounds, the file still being read
+    assert len(await _claims(app, job["id"])) == 20
+    assert not (await app.row(job["id"]))["file_done"]
+
+    answered: set[int] = set()
+
+    async def completed() -> bool:
+        # Ten rows at a time: each answered batch makes room for the next.
+        fresh = [row for row in await app.submitted(job["id"]) if row.row_number not in answered]
+        await app.publish(*(app.answer_to(row) for row in fresh))
+        answered.update(row.row_number for row in fresh)
+        return bool((await app.job(job["id"]))["status"] == "completed")
+
+    await wait_until(completed, within=30)
+
+    async def forgotten() -> bool:
+        return await _claims(app, job["id"]) == {}
+
+    await wait_until(forgotten, within=15)
 
 
 async def _ended_ago(app, import_id: str, ago: timedelta) -> None:

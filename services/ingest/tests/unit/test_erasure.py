@@ -9,7 +9,7 @@ from switchyard.common.contracts import UserDeleted, to_envelope
 from switchyard.common.identities import normalize_email
 from switchyard.ingest.domain.commands import ForgetUser, RecordOnboardedUser
 from switchyard.ingest.domain.model import OnboardedUser
-from switchyard.ingest.domain.rows import MAX_QUOTED_CHARS, SeenIdentities, ValidRow
+from switchyard.ingest.domain.rows import MAX_QUOTED_CHARS, DuplicateCheck, ValidRow
 from switchyard.ingest.entrypoints.events.subscribers import on_user_deleted
 from switchyard.ingest.service_layer.handlers import forget_user, record_onboarded_users
 
@@ -89,10 +89,10 @@ async def test_a_long_email_is_forgotten_as_a_duplicate_row_quotes_it_cut_short(
     email = "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 50 + ".com"
     assert normalize_email(email) == email
     assert len(email) > MAX_QUOTED_CHARS
-    seen = SeenIdentities(expected=2)
-    assert seen.claim(ValidRow(2, email, "ada", None, "user")) is None
-    duplicate = seen.claim(ValidRow(3, email, "grace", None, "user"))
-    assert duplicate is not None
+    claims = DuplicateCheck(
+        [ValidRow(2, email, "ada", None, "user"), ValidRow(3, email, "grace", None, "user")]
+    )
+    (duplicate,) = claims.claims({}).duplicates
     assert duplicate.value == email[:MAX_QUOTED_CHARS]
     uow.imports.quoted = {duplicate.value}
     user_id = uuid.uuid4()

@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from switchyard.ingest.domain.columns import resolve_columns
-from switchyard.ingest.domain.rows import MAX_CELL_CHARS, RowError, SeenIdentities, ValidRow, check_row
+from switchyard.ingest.domain.fingerprints import ClaimFilter
+from switchyard.ingest.domain.rows import (
+    MAX_CELL_CHARS,
+    DuplicateCheck,
+    RowError,
+    ValidRow,
+    check_row,
+    identities_of,
+)
 
 COLUMNS = resolve_columns(["email", "username", "full_name", "role"])
 
@@ -114,28 +122,66 @@ def _valid(row_number: int, email: str, username: str) -> ValidRow:
     return ValidRow(row_number=row_number, email=email, username=username, full_name=None, role="user")
 
 
-def test_a_second_row_about_the_same_email_or_username_is_a_duplicate():
-    seen = SeenIdentities()
+def _claims(*rows: ValidRow, earlier: dict[int, int] | None = None):
+    return DuplicateCheck(rows).claims(earlier or {})
 
-    assert seen.claim(_valid(2, "a@example.com", "ann")) is None
-    assert seen.claim(_valid(3, "a@example.com", "bob")) == RowError(
-        3, "email", "duplicate", "This email appears on an earlier row.", "a@example.com"
+
+def test_a_second_row_about_the_same_email_or_username_is_a_duplicate_naming_the_first():
+    claims = _claims(
+        _valid(2, "a@example.com", "ann"),
+        _valid(3, "a@example.com", "bob"),
+        _valid(4, "b@example.com", "ann"),
     )
-    assert seen.claim(_valid(4, "b@example.com", "ann")) == RowError(
-        4, "username", "duplicate", "This username appears on an earlier row.", "ann"
-    )
+
+    assert [row.row_number for row in claims.accepted] == [2]
+    assert claims.duplicates == [
+        RowError(3, "email", "duplicate", "This email appears on row 2 already.", "a@example.com"),
+        RowError(4, "username", "duplicate", "This username appears on row 2 already.", "ann"),
+    ]
+    email, username = identities_of(_valid(2, "a@example.com", "ann"))
+    assert claims.taken == [(email, 2), (username, 2)]
 
 
 def test_a_refused_duplicate_claims_nothing():
-    seen = SeenIdentities()
-    seen.claim(_valid(2, "a@example.com", "ann"))
+    claims = _claims(
+        _valid(2, "a@example.com", "ann"),
+        _valid(3, "a@example.com", "bob"),
+        _valid(4, "b@example.com", "bob"),
+    )
 
-    assert seen.claim(_valid(3, "a@example.com", "bob")) is not None
-    assert seen.claim(_valid(4, "b@example.com", "bob")) is None
+    assert [row.row_number for row in claims.accepted] == [2, 4]
+    assert [error.row_number for error in claims.duplicates] == [3]
+
+
+def test_what_earlier_batches_claimed_refuses_a_row_and_names_theirs():
+    email, _ = identities_of(_valid(0, "a@example.com", "x"))
+    _, username = identities_of(_valid(0, "x", "bob"))
+
+    claims = _claims(
+        _valid(2001, "a@example.com", "ann"),
+        _valid(2002, "c@example.com", "bob"),
+        _valid(2003, "d@example.com", "dan"),
+        earlier={email: 17, username: 1500},
+    )
+
+    assert [row.row_number for row in claims.accepted] == [2003]
+    assert [(e.row_number, e.column, e.message) for e in claims.duplicates] == [
+        (2001, "email", "This email appears on row 17 already."),
+        (2002, "username", "This username appears on row 1500 already."),
+    ]
+
+
+def test_only_fingerprints_the_filter_cannot_rule_out_are_looked_up():
+    first, second = _valid(2, "a@example.com", "ann"), _valid(3, "b@example.com", "bob")
+    claimed = ClaimFilter()
+    claimed.update(identities_of(first))
+    check = DuplicateCheck([first, second])
+
+    assert set(check.candidates(claimed)) == set(identities_of(first))
 
 
 def test_an_email_and_a_username_that_read_the_same_do_not_collide():
-    seen = SeenIdentities()
+    claims = _claims(_valid(2, "same.name", "a.b"), _valid(3, "a.b", "same.name"))
 
-    assert seen.claim(_valid(2, "same.name", "a.b")) is None
-    assert seen.claim(_valid(3, "a.b", "same.name")) is None
+    assert [row.row_number for row in claims.accepted] == [2, 3]
+    assert claims.duplicates == []

@@ -11,7 +11,7 @@ from opentelemetry.sdk.trace import SpanProcessor
 
 from switchyard.common.contracts import ImportCompleted, ImportRowsSubmitted
 from switchyard.common.runtime import ServiceSettings, build_runtime
-from switchyard.ingest.adapters.pruning import answer_records
+from switchyard.ingest.adapters.pruning import answer_records, claim_records
 from switchyard.ingest.adapters.row_sender import RowSender
 from switchyard.ingest.adapters.storage import UploadStorage
 from switchyard.ingest.entrypoints.events.subscribers import subscribe_all
@@ -48,6 +48,7 @@ def bootstrap(
     # processed-events retention, which outlasts every copy of a command or answer in a topic.
     answers_window = timedelta(days=settings.pruning.processed_events_retention_days)
     runtime.pruner.add(answer_records(answers_window))
+    runtime.pruner.add(claim_records())
     subscribe_all(runtime, storage=storage, clock=_now, answers_window=answers_window)
     sender = RowSender(settings.kafka, service=SERVICE)
     importer = Importer(

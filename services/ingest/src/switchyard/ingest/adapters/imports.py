@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import fields
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, literal_column, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import BigInteger, any_, func, literal, literal_column, select, update
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from switchyard.common.db.bulk import BulkInsert
-from switchyard.ingest.adapters.orm import import_answers, import_errors, imports
+from switchyard.ingest.adapters.orm import import_answers, import_claims, import_errors, imports
 from switchyard.ingest.domain.model import ACTIVE, ImportJob, ImportStatus
 from switchyard.ingest.domain.rows import DUPLICATE, RowError
 
@@ -23,6 +23,11 @@ _JOB_FIELDS = [f.name for f in fields(ImportJob)]
 _ADD_ERRORS = BulkInsert(
     import_errors, ("import_id", "row_number", "column_name", "code", "message", "value")
 )
+# The fingerprint first: the first column sets the rows, and the import's id goes once (db.bulk).
+# A clash can only be an email and a username of one row sharing a fingerprint (2^-64): one is kept.
+_TAKE_CLAIMS = BulkInsert(import_claims, ("fingerprint", "row_number", "import_id"), skip_conflicts=True)
+# Fingerprints read back a chunk at a time when an import resumes.
+_CLAIMS_CHUNK = 50_000
 _RECORD_ANSWERS = BulkInsert(
     import_answers,
     ("import_id", "row_number", "outcome"),
@@ -133,6 +138,30 @@ class ImportRepository:
             )
             .values(value=None)
         )
+
+    async def claimed(self, import_id: UUID, fingerprints: Sequence[int]) -> dict[int, int]:
+        """Which of ``fingerprints`` the import's rows claimed, each with the row that did."""
+        statement = select(import_claims.c.fingerprint, import_claims.c.row_number).where(
+            import_claims.c.import_id == import_id,
+            import_claims.c.fingerprint == any_(literal(list(fingerprints), ARRAY(BigInteger))),
+        )
+        rows = (await self._session.execute(statement)).all()
+        return {int(fp): int(row) for fp, row in rows}
+
+    async def take_claims(self, import_id: UUID, claims: Sequence[tuple[int, int]]) -> None:
+        """Record (fingerprint, row number) claims of the import's accepted rows."""
+        await _TAKE_CLAIMS.run(self._session, [(fp, row, import_id) for fp, row in claims])
+
+    async def claimed_fingerprints(self, import_id: UUID) -> AsyncIterator[Sequence[int]]:
+        """Every fingerprint the import's rows claimed, a chunk at a time (a server-side cursor)."""
+        statement = (
+            select(import_claims.c.fingerprint)
+            .where(import_claims.c.import_id == import_id)
+            .execution_options(yield_per=_CLAIMS_CHUNK)
+        )
+        result = await self._session.stream_scalars(statement)
+        async for chunk in result.partitions():
+            yield chunk
 
     async def record_answers(
         self, import_id: UUID, answers: Sequence[tuple[int, int]]

@@ -96,5 +96,19 @@ import_answers = Table(
     PrimaryKeyConstraint("import_id", "row_number", name="pk_import_answers"),
 )
 
+# The fingerprints of the emails and usernames an import's accepted rows took, each with its row
+# (domain/fingerprints.py): how a later row of the same file is found to be a duplicate, and what a
+# resumed import goes on from. Written with each checkpoint; a working table, pruned once the file
+# is read to the end (adapters/pruning.py). No foreign key, as for the answers: written only under
+# the job's row lock.
+import_claims = Table(
+    "import_claims",
+    metadata,
+    Column("import_id", Uuid, nullable=False),
+    Column("fingerprint", BigInteger, nullable=False),
+    Column("row_number", Integer, nullable=False),
+    PrimaryKeyConstraint("import_id", "fingerprint", name="pk_import_claims"),
+)
+
 add_messaging_tables(metadata)
 erased_users = add_erased_users_table(metadata)

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import Interval, and_, func, literal, or_, select
 
 from switchyard.common.db.pruning import WhereRule
-from switchyard.ingest.adapters.orm import import_answers, imports
+from switchyard.ingest.adapters.orm import import_answers, import_claims, imports
 from switchyard.ingest.domain.model import ImportStatus
 
 # How long after an import stops taking answers by the clock of the replica answering
@@ -31,3 +31,13 @@ def answer_records(answers_window: timedelta) -> WhereRule:
     )
     done = select(imports.c.id).where(or_(completed, ended_long_ago))
     return WhereRule("answer-records", import_answers, import_answers.c.import_id.in_(done))
+
+
+def claim_records() -> WhereRule:
+    """The identities (``import_claims``) of imports whose file is read to the end, or that ended.
+
+    They only serve to find the rows of the same file repeating an earlier row, while it is read.
+    """
+    finished = [ImportStatus.COMPLETED.value, ImportStatus.CANCELLED.value, ImportStatus.FAILED.value]
+    done = select(imports.c.id).where(or_(imports.c.file_done.is_(True), imports.c.status.in_(finished)))
+    return WhereRule("import-claims", import_claims, import_claims.c.import_id.in_(done))

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from switchyard.common.identities import (
     InvalidIdentity,
@@ -13,7 +13,7 @@ from switchyard.common.identities import (
     normalize_username,
 )
 from switchyard.ingest.domain.columns import Columns
-from switchyard.ingest.domain.fingerprints import FingerprintSet
+from switchyard.ingest.domain.fingerprints import ClaimFilter, fingerprint
 
 # A cell longer than this is refused without further checks (no field allows more).
 MAX_CELL_CHARS = 1000
@@ -44,29 +44,55 @@ class RowError:
     value: str | None = None
 
 
-class SeenIdentities:
-    """Emails and usernames of the rows accepted so far, to refuse a second row about the same person.
+def identities_of(row: ValidRow) -> tuple[int, int]:
+    """The fingerprints of the row's email and username (domain.fingerprints)."""
+    return fingerprint("email", row.email), fingerprint("username", row.username)
 
-    Kept as 64-bit fingerprints (``hash`` of the value) in a flat array, 16-32 bytes a row, so a
-    file of millions of rows stays flat in memory (a false "duplicate" needs two values to share
-    64 bits). The set is rebuilt from the file when an import resumes, so per-process hash seeds
-    do not matter. ``expected`` (rows) sizes it up front.
+
+@dataclass(slots=True)
+class Claims:
+    """A batch's valid rows checked against each other and against the rows of earlier batches.
+
+    A row naming an email or username an earlier accepted row named is refused as a duplicate (the
+    earlier row is named); a refused row claims nothing, so its other identity stays free.
     """
 
-    def __init__(self, expected: int = 0) -> None:
-        self._seen = FingerprintSet(2 * expected)
+    accepted: list[ValidRow] = field(default_factory=list)
+    duplicates: list[RowError] = field(default_factory=list)
+    # (fingerprint, row number) of each identity an accepted row took, for the import's record.
+    taken: list[tuple[int, int]] = field(default_factory=list)
 
-    def claim(self, row: ValidRow) -> RowError | None:
-        email, username = hash(("email", row.email)), hash(("username", row.username))
-        if email in self._seen:
-            message = "This email appears on an earlier row."
-            return RowError(row.row_number, "email", DUPLICATE, message, quoted_identity(row.email))
-        if username in self._seen:
-            message = "This username appears on an earlier row."
-            return RowError(row.row_number, "username", DUPLICATE, message, quoted_identity(row.username))
-        self._seen.add(email)
-        self._seen.add(username)
-        return None
+
+class DuplicateCheck:
+    """The fingerprints of a batch's valid rows; what to look up, then the verdict."""
+
+    def __init__(self, rows: Sequence[ValidRow]) -> None:
+        self.rows = rows
+        self.fingerprints = [identities_of(row) for row in rows]
+
+    def candidates(self, claimed: ClaimFilter) -> list[int]:
+        """Fingerprints an earlier batch may have claimed: only these need looking up."""
+        return [fp for pair in self.fingerprints for fp in pair if fp in claimed]
+
+    def claims(self, earlier: Mapping[int, int]) -> Claims:
+        """``earlier``: the row number that claimed each of the candidates an earlier batch did claim."""
+        taken: dict[int, int] = dict(earlier)
+        claims = Claims()
+        for row, (email, username) in zip(self.rows, self.fingerprints, strict=True):
+            if (first := taken.get(email)) is not None:
+                claims.duplicates.append(_duplicate(row, "email", row.email, first))
+            elif (first := taken.get(username)) is not None:
+                claims.duplicates.append(_duplicate(row, "username", row.username, first))
+            else:
+                taken[email] = taken[username] = row.row_number
+                claims.accepted.append(row)
+                claims.taken += ((email, row.row_number), (username, row.row_number))
+        return claims
+
+
+def _duplicate(row: ValidRow, column: str, identity: str, first: int) -> RowError:
+    message = f"This {column} appears on row {first} already."
+    return RowError(row.row_number, column, DUPLICATE, message, quoted_identity(identity))
 
 
 def check_row(row_number: int, cells: Sequence[str], columns: Columns) -> ValidRow | RowError:

@@ -3,10 +3,10 @@
 One replica imports a file at a time, holding a PostgreSQL advisory lock for it (released by
 the database the moment the process dies, so a restarted or other replica resumes at once).
 Each batch is sent, acknowledged by Kafka, then checkpointed (``rows_read``) with its row
-errors and counts in one transaction; after a crash the importer reads the file again from
-the start, re-checking rows up to the checkpoint only to rebuild its duplicate detector, and
-sends from the checkpoint on. A batch sent but not checkpointed is sent again, as the same
-events: auth applies it once.
+errors, counts and the identities its rows claimed (duplicate detection) in one transaction;
+after a crash the importer reads its claims back into memory (a bounded filter) and sends from
+the checkpoint on. A batch sent but not checkpointed is sent again, as the same events: auth
+applies it once.
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ from switchyard.ingest.adapters.csv_source import Record, header_of, read_record
 from switchyard.ingest.adapters.row_sender import RowSender
 from switchyard.ingest.adapters.storage import UploadStorage
 from switchyard.ingest.domain.columns import Columns, resolve_columns
+from switchyard.ingest.domain.fingerprints import ClaimFilter
 from switchyard.ingest.domain.model import ImportJob, ImportStatus
-from switchyard.ingest.domain.rows import RowError, SeenIdentities, ValidRow, check_row
+from switchyard.ingest.domain.rows import DuplicateCheck, RowError, ValidRow, check_row
 from switchyard.ingest.service_layer.completion import complete_if_done, finish
 from switchyard.ingest.service_layer.unit_of_work import IngestUnitOfWork
 from switchyard.ingest.settings import IngestSettings
@@ -53,42 +54,46 @@ class Batch:
     errors: list[RowError] = field(default_factory=list)
     last_row: int = 0
     exhausted: bool = False
+    # (fingerprint, row number) of the identities the batch's accepted rows took.
+    claims: list[tuple[int, int]] = field(default_factory=list)
+    # The valid rows' fingerprints, until duplicates are refused (Importer._refuse_duplicates).
+    duplicate_check: DuplicateCheck | None = None
 
 
 class RowReader:
-    """The file's records checked in order, handed out a batch at a time (from a worker thread)."""
+    """The file's records checked in order, handed out a batch at a time (from a worker thread).
 
-    def __init__(
-        self, records: Iterator[Record], columns: Columns, *, resume_after: int, expected_rows: int = 0
-    ) -> None:
+    Each row is checked on its own here; duplicates across rows are the importer's, which knows
+    what earlier batches claimed (:meth:`Importer._refuse_duplicates`).
+    """
+
+    def __init__(self, records: Iterator[Record], columns: Columns, *, resume_after: int) -> None:
         self._records = records
         self._columns = columns
         self._resume_after = resume_after
-        self._seen = SeenIdentities(expected_rows)
 
     def next_batch(self, size: int) -> Batch:
         batch = Batch()
         for record in self._records:
-            checked = self._check(record)
             if record.row_number <= self._resume_after:
-                continue  # done before the restart; checked only to rebuild the duplicate detector
+                continue  # done before the restart
+            checked = self._check(record)
             batch.last_row = record.row_number
             if isinstance(checked, RowError):
                 batch.errors.append(checked)
             else:
                 batch.valid.append(checked)
             if len(batch.valid) + len(batch.errors) >= size:
-                return batch
-        batch.exhausted = True
+                break
+        else:
+            batch.exhausted = True
+        batch.duplicate_check = DuplicateCheck(batch.valid)
         return batch
 
     def _check(self, record: Record) -> ValidRow | RowError:
         if record.unreadable is not None:
             return RowError(record.row_number, None, "unreadable", record.unreadable)
-        checked = check_row(record.row_number, record.cells, self._columns)
-        if isinstance(checked, ValidRow):
-            return self._seen.claim(checked) or checked
-        return checked
+        return check_row(record.row_number, record.cells, self._columns)
 
 
 class Importer:
@@ -196,10 +201,9 @@ class Importer:
     async def _send_rows(self, job: ImportJob, stop: asyncio.Event) -> None:
         path = self._storage.path_of(job.id)
         columns = resolve_columns(header_of(path), job.mapping)
-        reader = RowReader(
-            read_records(path), columns, resume_after=job.rows_read, expected_rows=job.total or 0
-        )
+        reader = RowReader(read_records(path), columns, resume_after=job.rows_read)
         exhausted = job.file_done
+        claimed = ClaimFilter() if exhausted else await self._claim_filter(job)
         # Where this importer left the checkpoint; the database must still say so when it moves it.
         checkpoint = job.rows_read
         while not exhausted:
@@ -207,6 +211,7 @@ class Importer:
             job = await self._wait_for_room(job, stop)
             if job.status is not ImportStatus.PROCESSING:
                 return  # cancelled: rows already sent finish, no more are sent
+            await self._refuse_duplicates(job.id, batch, claimed)
             if batch.valid and not job.dry_run:
                 await self._send(job, batch.valid, stop)
             job = await self._checkpoint(job.id, batch, expected=checkpoint)
@@ -214,6 +219,33 @@ class Importer:
             exhausted = batch.exhausted
         if job.status.finished:
             log.info("import finished", import_id=str(job.id), status=job.status.value)
+
+    async def _claim_filter(self, job: ImportJob) -> ClaimFilter:
+        """A filter sized for the file, holding what the rows before the checkpoint claimed."""
+        claimed = ClaimFilter(2 * (job.total or 0))
+        if job.rows_read:
+            async with self._uow() as uow:
+                async for chunk in uow.imports.claimed_fingerprints(job.id):
+                    claimed.update(chunk)
+        return claimed
+
+    async def _refuse_duplicates(self, import_id: UUID, batch: Batch, claimed: ClaimFilter) -> None:
+        """Move the batch's rows repeating an identity an accepted row took to its errors.
+
+        Only the fingerprints the filter cannot rule out are looked up among the import's claims;
+        the batch's own claims enter the filter now and the database with the checkpoint.
+        """
+        check = batch.duplicate_check
+        if check is None or not check.rows:
+            return
+        earlier: dict[int, int] = {}
+        if candidates := check.candidates(claimed):
+            async with self._uow() as uow:
+                earlier = await uow.imports.claimed(import_id, candidates)
+        claims = check.claims(earlier)
+        claimed.update(fp for fp, _row in claims.taken)
+        batch.valid, batch.claims, batch.duplicate_check = claims.accepted, claims.taken, None
+        batch.errors += claims.duplicates
 
     async def _wait_for_room(self, job: ImportJob, stop: asyncio.Event) -> ImportJob:
         """Backpressure: at most ``max_rows_in_flight`` rows sent and not yet answered by auth."""
@@ -263,6 +295,7 @@ class Importer:
             if job.rows_read != expected:
                 raise LostImport(f"checkpoint moved from {expected} to {job.rows_read} by another importer")
             await uow.imports.add_errors(job.id, batch.errors)
+            await uow.imports.take_claims(job.id, batch.claims)
             job.rows_read = max(job.rows_read, batch.last_row)
             job.rows_sent += len(batch.valid)
             job.invalid += len(batch.errors)
