@@ -13,6 +13,7 @@ from sqlalchemy import Table, func, insert, select
 
 from switchyard.common.contracts import UserDeleted, decode_envelope, decode_event
 from switchyard.common.db import OUTBOX_CHANNEL, SqlAlchemyUnitOfWork, asyncpg_dsn
+from switchyard.common.db.outbox_bundles import BUNDLE_TOPIC, decode_bundle
 from switchyard.common.db.tables import OUTBOX
 
 pytestmark = pytest.mark.integration
@@ -39,6 +40,37 @@ async def test_commit_writes_state_and_event_together(uow_factory: UowFactory, e
     assert (row.topic, row.key) == (event.TOPIC, str(event.user_id))
     assert decode_event(decode_envelope(row.payload)) == event
     assert await _count(uow_factory, effects_table) == 1
+
+
+async def test_the_events_of_a_commit_are_one_bundle_row_in_the_order_they_were_added(
+    uow_factory: UowFactory,
+):
+    events = [UserDeleted(user_id=uuid.uuid4()) for _ in range(3)]
+    async with uow_factory() as uow:
+        envelopes = [uow.add_event(event) for event in events]
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        row = (await uow.session.execute(select(OUTBOX))).one()
+    assert (row.topic, row.record_count, row.event_id) == (BUNDLE_TOPIC, 3, envelopes[0].id)
+    bundled = decode_bundle(row.records)
+    assert [(r.id, r.topic, r.key) for r in bundled] == [
+        (str(e.id), UserDeleted.TOPIC, str(event.user_id)) for e, event in zip(envelopes, events, strict=True)
+    ]
+    assert [decode_event(decode_envelope(bytes(r.payload))) for r in bundled] == events
+
+
+async def test_events_added_under_different_traces_are_rows_of_their_own(uow_factory: UowFactory):
+    tracer = TracerProvider().get_tracer("test")
+    async with uow_factory() as uow:
+        for _ in range(2):
+            with tracer.start_as_current_span("request"):
+                uow.add_event(UserDeleted(user_id=uuid.uuid4()))
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        rows = (await uow.session.execute(select(OUTBOX.c.topic, OUTBOX.c.records))).all()
+    assert [(topic, records) for topic, records in rows] == [(UserDeleted.TOPIC, None)] * 2
 
 
 async def test_leaving_without_commit_rolls_back_state_and_events(

@@ -19,6 +19,7 @@ from sqlalchemy import Table, func, insert, select
 
 from switchyard.common.contracts import Envelope, UserCreated, decode_envelope, encode_envelope, to_envelope
 from switchyard.common.db import SqlAlchemyUnitOfWork
+from switchyard.common.db.outbox_bundles import decode_bundle
 from switchyard.common.db.tables import OUTBOX
 from switchyard.common.messaging import KafkaSettings, OutboxRelay, create_broker, create_producer, subscribe
 from switchyard.common.testing import committed_offsets
@@ -44,8 +45,16 @@ async def _write_outbox(uow_factory: UowFactory, rows: int) -> list[uuid.UUID]:
 
 
 async def _outbox_ids(uow_factory: UowFactory) -> list[uuid.UUID]:
+    """The events still in the outbox: each commit of a thousand wrote them as one bundle."""
     async with uow_factory() as uow:
-        return list((await uow.session.execute(select(OUTBOX.c.event_id))).scalars())
+        rows = (await uow.session.execute(select(OUTBOX.c.event_id, OUTBOX.c.records))).all()
+    ids: list[uuid.UUID] = []
+    for event_id, records in rows:
+        if records is None:
+            ids.append(event_id)
+        else:
+            ids += (uuid.UUID(event.id) for event in decode_bundle(records))
+    return ids
 
 
 async def test_a_relay_stopped_mid_round_settles_what_it_sent_and_the_next_sends_the_rest_once(

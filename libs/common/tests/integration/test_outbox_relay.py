@@ -9,6 +9,7 @@ from collections.abc import Callable
 import asyncpg
 import msgspec
 import pytest
+from aiokafka import AIOKafkaProducer
 from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import REGISTRY
 from sqlalchemy import Table, insert, select
@@ -16,10 +17,13 @@ from sqlalchemy import Table, insert, select
 from switchyard.common.contracts import Envelope, UserCreated, UserDeleted, decode_envelope
 from switchyard.common.db import SqlAlchemyUnitOfWork
 from switchyard.common.db.engine import asyncpg_dsn
+from switchyard.common.db.outbox_bundles import BUNDLE_TOPIC
 from switchyard.common.db.tables import OUTBOX
 from switchyard.common.messaging import KafkaSettings, OutboxRelay, RetryPolicy, create_broker, subscribe
 from switchyard.common.messaging.metrics import OUTBOX_BACKLOG
-from switchyard.common.messaging.outbox_store import OutboxConnection
+from switchyard.common.messaging.outbox_batches import send_batch
+from switchyard.common.messaging.outbox_store import OutboxConnection, OutboxRow
+from switchyard.common.messaging.partitioner import key_partitioner
 from switchyard.common.testing import free_port
 
 pytestmark = pytest.mark.integration
@@ -28,9 +32,14 @@ UowFactory = Callable[[], SqlAlchemyUnitOfWork]
 FAST_BACKOFF = RetryPolicy(base_delay=0.1, max_delay=0.3)
 
 
-def _relay(database_url: str, kafka: KafkaSettings) -> OutboxRelay:
+def _relay(database_url: str, kafka: KafkaSettings, *, batch_size: int = 1000) -> OutboxRelay:
     return OutboxRelay(
-        database_url=database_url, kafka=kafka, service="users", poll_interval=0.5, backoff=FAST_BACKOFF
+        database_url=database_url,
+        kafka=kafka,
+        service="users",
+        poll_interval=0.5,
+        backoff=FAST_BACKOFF,
+        batch_size=batch_size,
     )
 
 
@@ -137,19 +146,63 @@ async def test_events_keep_their_order_per_key(
 ):
     users = [uuid.uuid4() for _ in range(4)]
     written: dict[str, list[uuid.UUID]] = {str(u): [] for u in users}
-    for round_ in range(10):
+    # Commits of 4, 3, 2 and 1 events: bundles and single rows, relayed 3 events a round at most
+    # (a bundle goes whole, so a round may take more).
+    for round_ in range(12):
         async with uow_factory() as uow:
-            for user in users[round_ % 2 :]:
+            for user in users[round_ % 4 :]:
                 written[str(user)].append(uow.add_event(UserDeleted(user_id=user)).id)
             await uow.commit()
 
-    async with _relay(messaging_database_url, messaging_kafka) as relay:
+    async with _relay(messaging_database_url, messaging_kafka, batch_size=3) as relay:
         await wait_until(lambda: _true(relay.relayed == sum(map(len, written.values()))))
 
     relayed: dict[str, list[uuid.UUID]] = {key: [] for key in written}
     for record in await read_topic(messaging_kafka.topic(UserDeleted.TOPIC)):
         relayed[record.key.decode()].append(decode_envelope(record.value).id)
     assert relayed == written
+
+
+async def test_a_relay_from_before_bundles_stops_at_one_and_sends_nothing_past_it(
+    uow_factory: UowFactory, messaging_database_url: str, messaging_kafka: KafkaSettings, read_topic
+):
+    """During a rollout an old replica may lead the relay: it reads a bundle as one event to publish
+    to the bundle row's topic, which Kafka refuses, so it stops there as it does at any refusal."""
+    async with uow_factory() as uow:
+        uow.add_event(_user_created())
+        await uow.commit()
+    async with uow_factory() as uow:
+        for _ in range(3):
+            uow.add_event(_user_created())
+        await uow.commit()
+    async with uow_factory() as uow:
+        uow.add_event(_user_created())
+        await uow.commit()
+    connection = await asyncpg.connect(asyncpg_dsn(messaging_database_url))
+    try:
+        # The relay's query before bundles.
+        rows = [
+            OutboxRow(r["id"], r["topic"], r["key"], r["payload"].encode(), [])
+            for r in await connection.fetch("SELECT id, topic, key, payload, headers FROM outbox ORDER BY id")
+        ]
+    finally:
+        await connection.close()
+    assert [row.topic for row in rows] == [UserCreated.TOPIC, BUNDLE_TOPIC, UserCreated.TOPIC]
+    producer = AIOKafkaProducer(
+        bootstrap_servers=messaging_kafka.servers, request_timeout_ms=2000, partitioner=key_partitioner
+    )
+    await producer.start()
+    try:
+        sent = await send_batch(producer, messaging_kafka, rows)
+        acknowledged = await sent.acknowledged()
+    finally:
+        await producer.stop()
+
+    # The bundle's topic is refused while the round is packed, before anything is submitted: the
+    # round's rows all stay, the one before the bundle too, and go again with the next round.
+    assert not sent.complete
+    assert acknowledged == []
+    assert await read_topic(messaging_kafka.topic(UserCreated.TOPIC)) == []
 
 
 async def test_only_one_relay_leads_and_another_takes_over(
@@ -207,10 +260,10 @@ async def test_backlog_is_the_span_of_waiting_ids(uow_factory: UowFactory, messa
     connection = await OutboxConnection.open(messaging_database_url)
     try:
         assert await connection.backlog() == 0
-        async with uow_factory() as uow:
-            for _ in range(5):
+        for _ in range(5):
+            async with uow_factory() as uow:
                 uow.add_event(_user_created())
-            await uow.commit()
+                await uow.commit()
         rows = await connection.unsent(10)
         assert await connection.backlog() == len(rows) == 5
         await connection.delete_relayed([rows[0].id, rows[1].id])
@@ -220,6 +273,12 @@ async def test_backlog_is_the_span_of_waiting_ids(uow_factory: UowFactory, messa
         assert await connection.backlog() == 3
         await connection.delete_relayed([rows[2].id, rows[4].id])
         assert await connection.backlog() == 0
+        # A bundle is one row, however many events it holds.
+        async with uow_factory() as uow:
+            for _ in range(5):
+                uow.add_event(_user_created())
+            await uow.commit()
+        assert (await connection.backlog(), len(await connection.unsent(10))) == (1, 5)
     finally:
         await connection.close()
 

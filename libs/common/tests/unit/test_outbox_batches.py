@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
-from switchyard.common.messaging.outbox_batches import SentBatch
+from switchyard.common.messaging.outbox_batches import SentBatch, whole_rows
 from switchyard.common.messaging.outbox_store import OutboxRow
 from switchyard.common.messaging.record_batches import Parcel
 
 
 def _rows(count: int) -> list[OutboxRow]:
-    return [OutboxRow(n, "t", f"k{n}", "{}", []) for n in range(1, count + 1)]
+    return [OutboxRow(n, "t", f"k{n}", b"{}", []) for n in range(1, count + 1)]
 
 
 def _parcel(outcome: BaseException | str | None) -> Parcel:
@@ -44,3 +44,29 @@ async def test_rows_stop_at_the_first_row_never_submitted():
     ok, unsent = _parcel(None), _parcel("unsent")
     rows = _rows(3)
     assert await SentBatch(rows, [ok, unsent, ok], complete=False).acknowledged() == rows[:1]
+
+
+def _bundled(*sizes: int) -> list[OutboxRow]:
+    """Outbox rows of ``sizes`` events each (a size over 1 is a bundle): their events in order."""
+    return [
+        OutboxRow(row, "t", f"k{row}.{n}", b"{}", [])
+        for row, size in enumerate(sizes, 1)
+        for n in range(size)
+    ]
+
+
+async def test_a_bundle_counts_only_once_kafka_has_every_one_of_its_events():
+    ok, failed = _parcel(None), _parcel(RuntimeError("broker gone"))
+    events = _bundled(1, 3, 1)
+    # The bundle's last event failed: the bundle stays whole (its first two go again), the row after it too.
+    assert await SentBatch(events, [ok, ok, ok, failed, ok], complete=True).acknowledged() == events[:1]
+    assert await SentBatch(events, [ok, ok, ok, ok, failed], complete=True).acknowledged() == events[:4]
+
+
+async def test_a_bundle_partly_submitted_stays_whole():
+    ok, unsent = _parcel(None), _parcel("unsent")
+    events = _bundled(2, 2)
+    assert await SentBatch(events, [ok, ok, ok, unsent], complete=False).acknowledged() == events[:2]
+    assert whole_rows(events, 3) == events[:2]
+    assert whole_rows(events, 4) == events
+    assert whole_rows(events, 1) == []

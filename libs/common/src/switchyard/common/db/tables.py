@@ -2,7 +2,9 @@
 
 The outbox holds only events not yet acknowledged by Kafka: the relay deletes a row once
 Kafka has it (Kafka is the record of what was sent). Deleting rather than flagging keeps
-the table small without a purge job and costs the database a fifth of an UPDATE. Processed-events
+the table small without a purge job and costs the database a fifth of an UPDATE. A row holds
+one event, or (a *bundle*, messaging tables v3) every event of a transaction that wrote
+several: one row written, read and deleted instead of hundreds (db/outbox_bundles.py). Processed-events
 records are pruned once no copy of their event can come again (switchyard.common.db.pruning).
 
 Each service calls :func:`add_messaging_tables` on the MetaData its Alembic migrations are
@@ -13,6 +15,8 @@ service's MetaData.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -20,6 +24,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     Table,
@@ -33,13 +38,22 @@ from sqlalchemy.dialects.postgresql import JSONB
 OUTBOX_TABLE = "outbox"
 PROCESSED_EVENTS_TABLE = "processed_events"
 PROCESSED_EVENTS_AGE_INDEX = "ix_processed_events_processed_at"
-# The tables' shape as the latest migration helper makes it (db/migrations.py); 1 had no age index.
-MESSAGING_TABLES_VERSION = 2
+# The tables' shape as the latest migration helper makes it (db/migrations.py); 1 had no age index,
+# 2 no bundles in the outbox.
+MESSAGING_TABLES_VERSION = 3
 # NOTIFY channel the unit of work signals on commit and the relay LISTENs to.
 OUTBOX_CHANNEL = "switchyard_outbox"
 
 
-def _outbox(metadata: MetaData) -> Table:
+def _outbox(metadata: MetaData, *, version: int) -> Table:
+    bundles: list[Column[Any]] = []
+    if version >= 3:
+        # A bundle's events as JSON (db/outbox_bundles.py), stored lz4-compressed, and how many
+        # there are; both null in a row of one event.
+        bundles = [
+            Column("records", LargeBinary, nullable=True),
+            Column("record_count", Integer, nullable=True),
+        ]
     return Table(
         OUTBOX_TABLE,
         metadata,
@@ -52,6 +66,7 @@ def _outbox(metadata: MetaData) -> Table:
         Column("payload", Text, nullable=False),
         Column("headers", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        *bundles,
     )
 
 
@@ -78,7 +93,7 @@ def add_messaging_tables(
 
     ``version`` picks the shape an older migration helper created; services take the current one.
     """
-    return _outbox(metadata), _processed_events(metadata, version=version)
+    return _outbox(metadata, version=version), _processed_events(metadata, version=version)
 
 
 OUTBOX, PROCESSED_EVENTS = add_messaging_tables(MetaData())

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from switchyard.common.contracts import Envelope, IntegrationEvent, encode_envelope, to_envelope
 from switchyard.common.db.bulk import BulkInsert
+from switchyard.common.db.outbox_bundles import BUNDLE_TOPIC, BUNDLE_TYPE, encode_bundle
 from switchyard.common.db.tables import OUTBOX, OUTBOX_CHANNEL, PROCESSED_EVENTS
 
 _log = structlog.get_logger(__name__)
@@ -25,6 +26,7 @@ _OUTSIDE_BLOCK = "the unit of work is used outside its `async with` block"
 
 OUTBOX_COLUMNS = ("event_id", "event_type", "event_version", "topic", "key", "payload", "headers")
 _WRITE_OUTBOX = BulkInsert(OUTBOX, OUTBOX_COLUMNS)
+_WRITE_BUNDLE = BulkInsert(OUTBOX, (*OUTBOX_COLUMNS, "records", "record_count"))
 _MARK_PROCESSED = BulkInsert(
     PROCESSED_EVENTS, ("consumer", "event_id"), skip_conflicts=True, returning=("event_id",)
 )
@@ -43,8 +45,8 @@ class SqlAlchemyUnitOfWork:
         self._session_factory = session_factory
         self._source = source
         self._session: AsyncSession | None = None
-        # Outbox rows in OUTBOX_COLUMNS order.
-        self._pending: list[tuple[object, ...]] = []
+        # Events for the outbox: id, type, version, topic, key, envelope JSON, trace headers JSON.
+        self._pending: list[tuple[UUID, str, int, str, str, bytes, str]] = []
         # The trace headers (as JSON) of the last context events were added in: a batch handler adds
         # hundreds of events in one span, and formatting the same traceparent for each was a tenth
         # of its CPU.
@@ -98,7 +100,7 @@ class SqlAlchemyUnitOfWork:
                 envelope.version,
                 event.TOPIC,
                 envelope.key,
-                encode_envelope(envelope).decode(),
+                encode_envelope(envelope),
                 self._headers_of[1],
             )
         )
@@ -133,7 +135,7 @@ class SqlAlchemyUnitOfWork:
         """Write queued events, wake the outbox relay and commit, all atomically."""
         session = self.session
         if self._pending:
-            await _WRITE_OUTBOX.run(session, self._pending)
+            await _write_outbox(session, self._pending)
             # NOTIFY is delivered only if the transaction commits.
             await session.execute(select(func.pg_notify(OUTBOX_CHANNEL, "")))
         await session.commit()
@@ -148,3 +150,24 @@ class SqlAlchemyUnitOfWork:
                     callback=getattr(callback, "__qualname__", repr(callback)),
                     error=repr(exc),
                 )
+
+
+async def _write_outbox(
+    session: AsyncSession, events: list[tuple[UUID, str, int, str, str, bytes, str]]
+) -> None:
+    """One row for one event; a bundle (db/outbox_bundles.py) for several sharing their trace headers."""
+    headers = events[0][6]
+    if len(events) > 1 and all(event[6] == headers for event in events):
+        records = encode_bundle(
+            [(id_, topic, key, payload) for id_, _t, _v, topic, key, payload, _h in events]
+        )
+        bundle = (events[0][0], BUNDLE_TYPE, 1, BUNDLE_TOPIC, "", "", headers, records, len(events))
+        await _WRITE_BUNDLE.run(session, [bundle])
+    else:
+        await _WRITE_OUTBOX.run(
+            session,
+            [
+                (id_, type_, v, topic, key, payload.decode(), h)
+                for id_, type_, v, topic, key, payload, h in events
+            ],
+        )

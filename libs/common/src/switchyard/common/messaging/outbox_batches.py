@@ -25,21 +25,30 @@ class SentBatch:
         self.complete = complete
 
     async def acknowledged(self) -> list[OutboxRow]:
-        """Wait for every ack; the rows acknowledged before the first failure (or unsent row), in order."""
+        """Wait for every ack; the rows acknowledged before the first failure (or unsent row), in
+        order, and only whole outbox rows: a bundle with an event not acknowledged stays, whole."""
         futures = {id(p.future): p.future for p in self.parcels if p.future is not None}
         await asyncio.gather(*futures.values(), return_exceptions=True)
         for index, parcel in enumerate(self.parcels):
             future = parcel.future
             if future is None:
-                return self.rows[:index]
+                return whole_rows(self.rows, index)
             if future.exception() is not None:
                 log.error(
                     "outbox record not acknowledged",
                     topic=self.rows[index].topic,
                     error=repr(future.exception()),
                 )
-                return self.rows[:index]
+                return whole_rows(self.rows, index)
         return self.rows
+
+
+def whole_rows(rows: list[OutboxRow], count: int) -> list[OutboxRow]:
+    """``rows[:count]`` without the events of a row (a bundle) that continues past ``count``."""
+    if count < len(rows):
+        while count > 0 and rows[count - 1].id == rows[count].id:
+            count -= 1
+    return rows[:count]
 
 
 async def send_batch(producer: AIOKafkaProducer, kafka: KafkaSettings, rows: list[OutboxRow]) -> SentBatch:
@@ -49,7 +58,7 @@ async def send_batch(producer: AIOKafkaProducer, kafka: KafkaSettings, rows: lis
     try:
         for row in rows:
             parcels.append(
-                await batches.add(kafka.topic(row.topic), row.key.encode(), row.payload.encode(), row.headers)
+                await batches.add(kafka.topic(row.topic), row.key.encode(), row.payload, row.headers)
             )
         await batches.submit()
     except KafkaError as exc:
@@ -57,5 +66,7 @@ async def send_batch(producer: AIOKafkaProducer, kafka: KafkaSettings, rows: lis
             "outbox send refused", topic=rows[len(parcels) - 1].topic if parcels else None, error=repr(exc)
         )
         # Whatever was packed but not submitted stays unsent: acknowledged() stops at its first row.
-        return SentBatch(rows[: len(parcels)], parcels, complete=False)
+        # A bundle only partly packed stays whole.
+        sent = whole_rows(rows, len(parcels))
+        return SentBatch(sent, parcels[: len(sent)], complete=False)
     return SentBatch(rows, parcels, complete=True)

@@ -14,6 +14,7 @@ import asyncpg
 import msgspec
 
 from switchyard.common.db.engine import asyncpg_dsn
+from switchyard.common.db.outbox_bundles import decode_bundle
 from switchyard.common.db.tables import OUTBOX_CHANNEL, OUTBOX_TABLE
 
 # Same constant in every replica of a service: they share the service's database.
@@ -23,12 +24,26 @@ LEAD_POLL_S = 0.5
 
 
 class OutboxRow(msgspec.Struct, frozen=True):
+    """One event to relay. The events of a bundle (db/outbox_bundles.py) share their row's ``id``,
+    and the row leaves the outbox only once Kafka has every one of them."""
+
     id: int
     topic: str
     key: str
-    payload: str
+    payload: bytes
     # As Kafka record headers, content-type included.
     headers: list[tuple[str, bytes]]
+
+
+# The oldest rows past a cursor, as many as hold about ``limit`` events: a row is taken whole, and
+# rows stop once the events before them reach the limit (a bundle may hold hundreds).
+_UNSENT = f"""
+SELECT id, topic, key, payload, headers, records FROM (
+    SELECT id, topic, key, payload, headers, records, coalesce(record_count, 1) AS events,
+           sum(coalesce(record_count, 1)) OVER (ORDER BY id) AS up_to
+    FROM {OUTBOX_TABLE} WHERE id > $2 ORDER BY id LIMIT $1
+) AS due WHERE up_to - events < $1 ORDER BY id
+"""  # noqa: S608 (constant)
 
 
 class OutboxConnection:
@@ -66,13 +81,8 @@ class OutboxConnection:
         self.wake.set()
 
     async def unsent(self, limit: int, *, after: int = 0) -> list[OutboxRow]:
-        """The oldest rows with an id above ``after``, in write order."""
-        records = await self._connection.fetch(
-            f"SELECT id, topic, key, payload, headers FROM {OUTBOX_TABLE}"  # noqa: S608 (constant)
-            " WHERE id > $2 ORDER BY id LIMIT $1",
-            limit,
-            after,
-        )
+        """The events of the oldest rows with an id above ``after``, in write order (about ``limit``)."""
+        records = await self._connection.fetch(_UNSENT, limit, after)
         # The rows of one request share their trace context, so their headers are mostly one text.
         headers: dict[str, list[tuple[str, bytes]]] = {}
         rows = []
@@ -83,14 +93,22 @@ class OutboxConnection:
                 kafka_headers = _kafka_headers(raw)
                 if isinstance(raw, str):
                     headers[raw] = kafka_headers
-            rows.append(OutboxRow(r["id"], r["topic"], r["key"], r["payload"], kafka_headers))
+            bundle = r["records"]
+            if bundle is None:
+                rows.append(OutboxRow(r["id"], r["topic"], r["key"], r["payload"].encode(), kafka_headers))
+            else:
+                row_id = r["id"]
+                rows += (
+                    OutboxRow(row_id, event.topic, event.key, bytes(event.payload), kafka_headers)
+                    for event in decode_bundle(bundle)
+                )
         return rows
 
     async def delete_relayed(self, ids: Sequence[int]) -> None:
-        """Kafka acknowledged these rows: they leave the outbox."""
+        """Kafka acknowledged these rows (every event of each): they leave the outbox."""
         await self._connection.execute(
             f"DELETE FROM {OUTBOX_TABLE} WHERE id = ANY($1::bigint[])",  # noqa: S608
-            list(ids),
+            list(dict.fromkeys(ids)),
         )
 
     async def backlog(self) -> int:

@@ -44,8 +44,13 @@ DRILL_SHUTDOWN = ShutdownSettings(drain_s=3.0)
 EXIT_MARGIN_S = 10.0
 _CAPTURE_OUTBOX = (
     "CREATE TABLE drill_outbox_written (event_id uuid NOT NULL, topic text NOT NULL)",
-    "CREATE FUNCTION drill_remember_outbox() RETURNS trigger LANGUAGE plpgsql AS"
-    " $$ BEGIN INSERT INTO drill_outbox_written VALUES (NEW.event_id, NEW.topic); RETURN NEW; END $$",
+    # A bundle (switchyard.common.db.outbox_bundles) holds its events as a JSON array of
+    # [id, topic, key, payload].
+    "CREATE FUNCTION drill_remember_outbox() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+    " IF NEW.records IS NULL THEN INSERT INTO drill_outbox_written VALUES (NEW.event_id, NEW.topic);"
+    " ELSE INSERT INTO drill_outbox_written SELECT (e->>0)::uuid, e->>1"
+    " FROM jsonb_array_elements(convert_from(NEW.records, 'UTF8')::jsonb) AS e; END IF;"
+    " RETURN NEW; END $$",
     "CREATE TRIGGER drill_remember_outbox AFTER INSERT ON outbox"
     " FOR EACH ROW EXECUTE FUNCTION drill_remember_outbox()",
 )
