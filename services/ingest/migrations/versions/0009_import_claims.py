@@ -1,10 +1,10 @@
 """import_claims: the identities an import's rows took, kept in the database instead of in memory.
 
 Duplicate rows were found with a set of every accepted row's fingerprints in the importer's memory,
-16-32 bytes a row: a 200 MB file of short rows took more memory than the service has. The claims
+32-64 bytes a row: a 200 MB file of short rows took more memory than the service has. The claims
 now go with each checkpoint. An import being read during the upgrade has none for the rows before
-its checkpoint: a later row repeating one of them is then sent, and auth refuses it as an account
-that exists (counted failed with that reason instead of "duplicate"); nothing is created twice.
+its checkpoint, so ingest no longer refuses a later row repeating one of them (docs/kubernetes.md,
+"Upgrading").
 
 Revision ID: 0009
 Revises: 0008

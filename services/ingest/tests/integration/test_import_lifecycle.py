@@ -94,6 +94,10 @@ async def _claims(app, import_id: str) -> dict[int, int]:
         return {row.fingerprint: row.row_number for row in (await session.execute(query)).all()}
 
 
+async def _has_claims(app, import_id: str) -> bool:
+    return bool(await _claims(app, import_id))
+
+
 async def _duplicate_quotes(app, import_id: str) -> dict[int, str | None]:
     """Row number -> the value a duplicate row of the import quotes."""
     columns = import_errors.c
@@ -305,15 +309,19 @@ async def test_a_row_repeating_a_row_of_an_earlier_batch_is_refused_naming_it(st
     app = await start_ingest(batch_rows=10)
     people = app.people(25)
     lines = [f"{e},{u}" for e, u in people]
-    lines[18] = f"{people[1][0]},{app.unique()}"  # row 20 repeats row 3's email,
-    lines[23] = f"x{app.unique()}@example.com,{people[10][1]}"  # row 25 row 12's username.
+    freed = app.unique()
+    lines[3] = f"{people[1][0]},{freed}"  # row 5 repeats row 3's email: its username stays free,
+    lines[18] = f"{people[1][0]},{app.unique()}"  # row 20 repeats row 3's email (a later batch),
+    lines[20] = f"x{app.unique()}@example.com,{freed}"  # row 22 takes row 5's username,
+    lines[23] = f"x{app.unique()}@example.com,{people[10][1]}"  # row 25 repeats row 12's username.
     job = await app.start(app.csv("email,username", *lines))
 
     rows = await app.sent_rows(job["id"])
 
-    assert [row.row_number for row in rows] == [n for n in range(2, 27) if n not in (20, 25)]
+    assert [row.row_number for row in rows] == [n for n in range(2, 27) if n not in (5, 20, 25)]
     errors = [(e["row_number"], e["column"], e["code"], e["message"]) for e in await app.errors(job["id"])]
     assert errors == [
+        (5, "email", "duplicate", "This email appears on row 3 already."),
         (20, "email", "duplicate", "This email appears on row 3 already."),
         (25, "username", "duplicate", "This username appears on row 12 already."),
     ]
@@ -322,12 +330,21 @@ async def test_a_row_repeating_a_row_of_an_earlier_batch_is_refused_naming_it(st
     assert sorted(claims.values()) == sorted(2 * [row.row_number for row in rows])
 
 
-async def test_claims_stay_while_the_file_is_read_and_go_once_it_is(start_ingest):
+async def test_claims_stay_while_the_file_is_read_and_go_once_it_is_or_the_import_ends(start_ingest):
     app = await start_ingest(
         batch_rows=10,
         max_rows_in_flight=10,
         pruning=PruningSettings(processed_events_retention_days=35, prune_interval_s=0.2),
     )
+    cancelled = await app.start(app.csv("email,username", *(f"{e},{u}" for e, u in app.people(30))))
+    await wait_until(lambda: _has_claims(app, cancelled["id"]))
+    response = await app.client.post(f"/{cancelled['id']}/cancel", headers=app.admin())
+    assert response.status_code == 200, response.text
+
+    async def cancelled_forgotten() -> bool:
+        return await _claims(app, cancelled["id"]) == {}
+
+    await wait_until(cancelled_forgotten, within=15)
     job = await app.start(app.csv("email,username", *(f"{e},{u}" for e, u in app.people(30))))
 
     async def first_batch_sent() -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from dataclasses import fields
 from datetime import datetime
 from typing import Any
@@ -152,8 +152,9 @@ class ImportRepository:
         """Record (fingerprint, row number) claims of the import's accepted rows."""
         await _TAKE_CLAIMS.run(self._session, [(fp, row, import_id) for fp, row in claims])
 
-    async def claimed_fingerprints(self, import_id: UUID) -> AsyncIterator[Sequence[int]]:
-        """Every fingerprint the import's rows claimed, a chunk at a time (a server-side cursor)."""
+    async def claimed_fingerprints(self, import_id: UUID) -> AsyncGenerator[Sequence[int]]:
+        """Every fingerprint the import's rows claimed, a chunk at a time (a server-side cursor; use
+        it in ``contextlib.aclosing`` so the cursor closes even if the caller stops early)."""
         statement = (
             select(import_claims.c.fingerprint)
             .where(import_claims.c.import_id == import_id)

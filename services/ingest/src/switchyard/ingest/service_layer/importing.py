@@ -211,7 +211,8 @@ class Importer:
             job = await self._wait_for_room(job, stop)
             if job.status is not ImportStatus.PROCESSING:
                 return  # cancelled: rows already sent finish, no more are sent
-            await self._refuse_duplicates(job.id, batch, claimed)
+            if not await self._refuse_duplicates(job.id, batch, claimed, checkpoint=checkpoint):
+                return  # cancelled meanwhile
             if batch.valid and not job.dry_run:
                 await self._send(job, batch.valid, stop)
             job = await self._checkpoint(job.id, batch, expected=checkpoint)
@@ -224,28 +225,47 @@ class Importer:
         """A filter sized for the file, holding what the rows before the checkpoint claimed."""
         claimed = ClaimFilter(2 * (job.total or 0))
         if job.rows_read:
-            async with self._uow() as uow:
-                async for chunk in uow.imports.claimed_fingerprints(job.id):
+            async with (
+                self._uow() as uow,
+                contextlib.aclosing(uow.imports.claimed_fingerprints(job.id)) as chunks,
+            ):
+                async for chunk in chunks:
                     claimed.update(chunk)
         return claimed
 
-    async def _refuse_duplicates(self, import_id: UUID, batch: Batch, claimed: ClaimFilter) -> None:
+    async def _refuse_duplicates(
+        self, import_id: UUID, batch: Batch, claimed: ClaimFilter, *, checkpoint: int
+    ) -> bool:
         """Move the batch's rows repeating an identity an accepted row took to its errors.
 
-        Only the fingerprints the filter cannot rule out are looked up among the import's claims;
-        the batch's own claims enter the filter now and the database with the checkpoint.
+        Only the fingerprints the filter cannot rule out are looked up among the import's claims,
+        under the import's row lock and only while its checkpoint is still this importer's: the
+        claims are then exactly those of the rows before the batch (another importer that took the
+        import over could have added some, or read the file to the end and let them be pruned).
+        The batch's own claims enter the filter now and the database with the checkpoint. False
+        when the import was cancelled (or failed) meanwhile: its claims may be gone already.
         """
         check = batch.duplicate_check
         if check is None or not check.rows:
-            return
+            return True
         earlier: dict[int, int] = {}
-        if candidates := check.candidates(claimed):
+        if candidates := list(dict.fromkeys(check.candidates(claimed))):
             async with self._uow() as uow:
+                job = await uow.imports.get(import_id, for_update=True)
+                if job is None:
+                    raise LostImport("deleted")
+                if job.rows_read != checkpoint:
+                    raise LostImport(
+                        f"checkpoint moved from {checkpoint} to {job.rows_read} by another importer"
+                    )
+                if job.status is not ImportStatus.PROCESSING:
+                    return False
                 earlier = await uow.imports.claimed(import_id, candidates)
         claims = check.claims(earlier)
         claimed.update(fp for fp, _row in claims.taken)
         batch.valid, batch.claims, batch.duplicate_check = claims.accepted, claims.taken, None
         batch.errors += claims.duplicates
+        return True
 
     async def _wait_for_room(self, job: ImportJob, stop: asyncio.Event) -> ImportJob:
         """Backpressure: at most ``max_rows_in_flight`` rows sent and not yet answered by auth."""
