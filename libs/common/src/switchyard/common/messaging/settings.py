@@ -38,7 +38,7 @@ class KafkaSettings(msgspec.Struct, frozen=True, kw_only=True):
     max_batch_size: int = 262_144
     linger_ms: int = 5
     # Most records a subscriber applies in one transaction.
-    consume_batch_size: int = 500
+    consume_batch_size: int = 4000
     # How to reach a secured cluster (Strimzi's TLS listener with SCRAM users, say). PLAINTEXT is
     # the local stack's; SSL/SASL_SSL verify the brokers against ssl_cafile (else the system's CAs).
     security_protocol: SecurityProtocol = "PLAINTEXT"
