@@ -6,7 +6,8 @@ Environment: BENCH_DATABASE_URL (a server where the bench may create a database;
 the local stack's PostgreSQL, so run `make up` first), BENCH_KAFKA (bootstrap servers; default the
 local stack's broker).
 
-(a) relay: N events are committed to the outbox in one transaction while the relay idles
+(a) relay: N events are committed to the outbox in one transaction (so one bundle row since
+    switchyard.common.db.outbox_bundles; bench/README.md) while the relay idles
     (leading, producer connected); the clock runs from that commit until the relay has
     marked all N sent (Kafka acknowledged them).
 (b) raw: an aiokafka producer with the same options (acks=all, idempotence, batch size,

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from switchyard.common.db.tables import (
+    OUTBOX_BUNDLE_CHECK,
     OUTBOX_TABLE,
     PROCESSED_EVENTS_AGE_INDEX,
     PROCESSED_EVENTS_TABLE,
@@ -158,25 +159,54 @@ def drop_processed_events_age_index_v2(connection: Connection) -> None:
     _processed_events_age_index().drop(connection)
 
 
+# How long the outbox migrations wait for the table's lock. Writers and the relay queue behind a
+# waiting ALTER, so past this it gives up (the migration fails and the pod's restart tries again)
+# rather than hold every event-writing transaction of the service behind a long one.
+_OUTBOX_LOCK_TIMEOUT = "5s"
+# Every waiting row again, bundles expanded into a row per event, in the order they were written
+# (new ids keep it; a relay that sent some of them meanwhile sends them again, as after any
+# failure). json, not jsonb: an envelope keeps its exact text.
+_UNBUNDLE = f"""
+WITH waiting AS (DELETE FROM {OUTBOX_TABLE} RETURNING *)
+INSERT INTO {OUTBOX_TABLE} (event_id, event_type, event_version, topic, key, payload, headers, created_at)
+SELECT event_id, event_type, event_version, topic, key, payload, headers, created_at FROM (
+    SELECT id, 0::bigint AS n, event_id, event_type, event_version, topic, key, payload, headers, created_at
+    FROM waiting WHERE records IS NULL
+    UNION ALL
+    SELECT w.id, e.n, (e.v->>0)::uuid, e.v->3->>'type', (e.v->3->>'version')::int, e.v->>1, e.v->>2,
+           (e.v->3)::text, w.headers, w.created_at
+    FROM waiting AS w,
+         json_array_elements(convert_from(w.records, 'UTF8')::json) WITH ORDINALITY AS e(v, n)
+    WHERE w.records IS NOT NULL
+) AS events
+ORDER BY id, n
+"""  # noqa: S608 (constant)
+
+
 def add_outbox_bundles_v3(connection: Connection) -> None:
     """Let outbox rows hold a transaction's events (messaging tables v3): two nullable columns, a
-    change to the catalog only (no table rewrite), and lz4 for the bundles, which PostgreSQL's
-    default compression (pglz) made dearer to write than the rows they replace."""
+    change to the catalog only (no table rewrite), lz4 for the bundles, which PostgreSQL's default
+    compression (pglz) made dearer to write than the rows they replace, and a check that a row is
+    either one event or a bundle of several."""
+    connection.execute(text(f"SET LOCAL lock_timeout = '{_OUTBOX_LOCK_TIMEOUT}'"))
     outbox = add_messaging_tables(MetaData(), version=3)[0]
     for name in ("records", "record_count"):
-        column = outbox.c[name]
-        type_ = column.type.compile(dialect=connection.dialect)
+        type_ = outbox.c[name].type.compile(dialect=connection.dialect)
         connection.execute(text(f"ALTER TABLE {OUTBOX_TABLE} ADD COLUMN IF NOT EXISTS {name} {type_}"))
     connection.execute(text(f"ALTER TABLE {OUTBOX_TABLE} ALTER COLUMN records SET COMPRESSION lz4"))
+    check = next(c for c in outbox.constraints if c.name == OUTBOX_BUNDLE_CHECK)
+    connection.execute(
+        text(f"ALTER TABLE {OUTBOX_TABLE} ADD CONSTRAINT {OUTBOX_BUNDLE_CHECK} CHECK ({check.sqltext})")  # type: ignore[attr-defined]
+    )
 
 
 def drop_outbox_bundles_v3(connection: Connection) -> None:
-    """Undo :func:`add_outbox_bundles_v3`; bundles not yet relayed would be lost, so refuse then."""
-    waiting = connection.execute(
-        text(f"SELECT count(*) FROM {OUTBOX_TABLE} WHERE records IS NOT NULL")  # noqa: S608 (constant)
-    ).scalar_one()
-    if waiting:
-        raise RuntimeError(f"{waiting} outbox bundles are not relayed yet; downgrade once they are")
+    """Undo :func:`add_outbox_bundles_v3`: the bundles waiting become rows of one event again,
+    in order, then the columns go. The table is locked meanwhile: nothing is written or relayed."""
+    connection.execute(text(f"SET LOCAL lock_timeout = '{_OUTBOX_LOCK_TIMEOUT}'"))
+    connection.execute(text(f"LOCK TABLE {OUTBOX_TABLE} IN ACCESS EXCLUSIVE MODE"))
+    connection.execute(text(_UNBUNDLE))
+    connection.execute(text(f"ALTER TABLE {OUTBOX_TABLE} DROP CONSTRAINT IF EXISTS {OUTBOX_BUNDLE_CHECK}"))
     for name in ("records", "record_count"):
         connection.execute(text(f"ALTER TABLE {OUTBOX_TABLE} DROP COLUMN {name}"))
 

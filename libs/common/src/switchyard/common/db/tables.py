@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     Column,
     DateTime,
     Identity,
@@ -36,6 +37,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 OUTBOX_TABLE = "outbox"
+# A row is one event (both bundle columns null) or a bundle of several.
+OUTBOX_BUNDLE_CHECK = "ck_outbox_bundle"
 PROCESSED_EVENTS_TABLE = "processed_events"
 PROCESSED_EVENTS_AGE_INDEX = "ix_processed_events_processed_at"
 # The tables' shape as the latest migration helper makes it (db/migrations.py); 1 had no age index,
@@ -46,13 +49,17 @@ OUTBOX_CHANNEL = "switchyard_outbox"
 
 
 def _outbox(metadata: MetaData, *, version: int) -> Table:
-    bundles: list[Column[Any]] = []
+    bundles: list[Column[Any] | CheckConstraint] = []
     if version >= 3:
         # A bundle's events as JSON (db/outbox_bundles.py), stored lz4-compressed, and how many
         # there are; both null in a row of one event.
         bundles = [
             Column("records", LargeBinary, nullable=True),
             Column("record_count", Integer, nullable=True),
+            CheckConstraint(
+                "(records IS NULL) = (record_count IS NULL) AND coalesce(record_count, 2) > 1",
+                name=OUTBOX_BUNDLE_CHECK,
+            ),
         ]
     return Table(
         OUTBOX_TABLE,

@@ -11,7 +11,7 @@ OUTBOX_BACKLOG = Gauge(
 )
 OUTBOX_RELAYED = Counter(
     "switchyard_outbox_relayed_events",
-    "Outbox rows published to Kafka and marked sent.",
+    "Outbox events published to Kafka and deleted from the outbox.",
     ["service"],
 )
 OUTBOX_RELAY_FAILURES = Counter(
@@ -38,5 +38,5 @@ CONSUMED_BATCH_SIZE = Histogram(
     "switchyard_consumed_batch_size",
     "Records a consumer applied together (in one transaction).",
     ["service", "consumer"],
-    buckets=(1, 2, 5, 10, 25, 50, 100, 250, 500, 1000),
+    buckets=(1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2000, 4000),
 )

@@ -62,9 +62,9 @@ async def send_batch(producer: AIOKafkaProducer, kafka: KafkaSettings, rows: lis
             )
         await batches.submit()
     except KafkaError as exc:
-        log.error(
-            "outbox send refused", topic=rows[len(parcels) - 1].topic if parcels else None, error=repr(exc)
-        )
+        # The row being packed when the producer refused (the one after the last packed).
+        refused = rows[len(parcels)] if len(parcels) < len(rows) else rows[-1]
+        log.error("outbox send refused", topic=refused.topic, error=repr(exc))
         # Whatever was packed but not submitted stays unsent: acknowledged() stops at its first row.
         # A bundle only partly packed stays whole.
         sent = whole_rows(rows, len(parcels))

@@ -49,7 +49,7 @@ _CAPTURE_OUTBOX = (
     "CREATE FUNCTION drill_remember_outbox() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
     " IF NEW.records IS NULL THEN INSERT INTO drill_outbox_written VALUES (NEW.event_id, NEW.topic);"
     " ELSE INSERT INTO drill_outbox_written SELECT (e->>0)::uuid, e->>1"
-    " FROM jsonb_array_elements(convert_from(NEW.records, 'UTF8')::jsonb) AS e; END IF;"
+    " FROM json_array_elements(convert_from(NEW.records, 'UTF8')::json) AS e; END IF;"
     " RETURN NEW; END $$",
     "CREATE TRIGGER drill_remember_outbox AFTER INSERT ON outbox"
     " FOR EACH ROW EXECUTE FUNCTION drill_remember_outbox()",
