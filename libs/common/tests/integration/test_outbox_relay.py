@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections import Counter
 from collections.abc import Callable
 
 import asyncpg
 import msgspec
 import pytest
 from aiokafka import AIOKafkaProducer
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from aiokafka.errors import MessageSizeTooLargeError
 from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import REGISTRY
 from sqlalchemy import Table, insert, select
@@ -17,9 +20,10 @@ from sqlalchemy import Table, insert, select
 from switchyard.common.contracts import Envelope, UserCreated, UserDeleted, decode_envelope
 from switchyard.common.db import SqlAlchemyUnitOfWork
 from switchyard.common.db.engine import asyncpg_dsn
-from switchyard.common.db.outbox_bundles import BUNDLE_TOPIC
+from switchyard.common.db.outbox_bundles import BUNDLE_TOPIC, decode_bundle
 from switchyard.common.db.tables import OUTBOX
 from switchyard.common.messaging import KafkaSettings, OutboxRelay, RetryPolicy, create_broker, subscribe
+from switchyard.common.messaging.broker import create_admin, create_producer
 from switchyard.common.messaging.metrics import OUTBOX_BACKLOG
 from switchyard.common.messaging.outbox_batches import send_batch
 from switchyard.common.messaging.outbox_store import OutboxConnection, OutboxRow
@@ -203,6 +207,69 @@ async def test_a_relay_from_before_bundles_stops_at_one_and_sends_nothing_past_i
     assert not sent.complete
     assert acknowledged == []
     assert await read_topic(messaging_kafka.topic(UserCreated.TOPIC)) == []
+
+
+async def test_a_bundle_kafka_has_the_start_of_keeps_only_the_rest(
+    uow_factory: UowFactory,
+    messaging_database_url: str,
+    messaging_kafka: KafkaSettings,
+    read_topic,
+    wait_until,
+):
+    # The broker refuses the bundle's third event (over its topic's size limit) however often it
+    # comes: the two before it, which Kafka has, must not go again each round.
+    created_topic = messaging_kafka.topic(UserCreated.TOPIC)
+    admin = create_admin(messaging_kafka, client_id="bundle-test")
+    await admin.start()
+    try:
+        limit = ConfigResource(ConfigResourceType.TOPIC, created_topic, configs={"max.message.bytes": "1000"})
+        await admin.alter_configs([limit])
+    finally:
+        await admin.close()
+    await _refused_as_too_large(messaging_kafka, created_topic, wait_until)
+    first, second, last = (UserDeleted(user_id=uuid.uuid4()) for _ in range(3))
+    too_big = UserCreated(
+        user_id=uuid.uuid4(), email="a" * 2000 + "@example.com", username="ada", role="user"
+    )
+    async with uow_factory() as uow:
+        written = [uow.add_event(event).id for event in (first, second, too_big, last)]
+        await uow.commit()
+    failures_before = _relay_failures()
+
+    async with _relay(messaging_database_url, messaging_kafka) as relay:
+        await wait_until(lambda: _true(_relay_failures() >= failures_before + 3), within=60)
+
+    deleted = Counter(
+        decode_envelope(r.value).id for r in await read_topic(messaging_kafka.topic(UserDeleted.TOPIC))
+    )
+    assert (deleted[written[0]], deleted[written[1]]) == (1, 1)
+    assert deleted[written[3]] >= 1  # after the refused event: it goes again with it
+    assert relay.relayed == 2
+    connection = await asyncpg.connect(asyncpg_dsn(messaging_database_url))
+    try:
+        row = await connection.fetchrow("SELECT record_count, records FROM outbox")
+    finally:
+        await connection.close()
+    assert row["record_count"] == 2
+    assert [uuid.UUID(event.id) for event in decode_bundle(row["records"])] == written[2:]
+
+
+async def _refused_as_too_large(kafka: KafkaSettings, topic: str, wait_until) -> None:
+    """Wait until the broker applies a topic's new size limit (a config change takes a moment)."""
+    producer = create_producer(kafka, client_id="bundle-test-probe")
+    await producer.start()
+
+    async def refused() -> bool:
+        try:
+            await (await producer.send(topic, b"x" * 3000, key=b"probe"))
+        except MessageSizeTooLargeError:
+            return True
+        return False
+
+    try:
+        await wait_until(refused, within=30, interval=0.2)
+    finally:
+        await producer.stop()
 
 
 async def test_only_one_relay_leads_and_another_takes_over(

@@ -55,3 +55,8 @@ def encode_bundle(events: Sequence[tuple[UUID, str, str, bytes]]) -> bytes:
 def decode_bundle(records: bytes) -> list[BundledRecord]:
     """The events of a bundle's ``records``, in the order they were written."""
     return _DECODER.decode(records)
+
+
+def encode_records(records: Sequence[BundledRecord]) -> bytes:
+    """``records`` as a bundle's ``records`` again (what is left of a bundle Kafka has part of)."""
+    return _ENCODER.encode(records)

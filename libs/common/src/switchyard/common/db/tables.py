@@ -37,7 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 OUTBOX_TABLE = "outbox"
-# A row is one event (both bundle columns null) or a bundle of several.
+# A row is one event (both bundle columns null) or a bundle (what is left of one may be a single event).
 OUTBOX_BUNDLE_CHECK = "ck_outbox_bundle"
 PROCESSED_EVENTS_TABLE = "processed_events"
 PROCESSED_EVENTS_AGE_INDEX = "ix_processed_events_processed_at"
@@ -57,7 +57,7 @@ def _outbox(metadata: MetaData, *, version: int) -> Table:
             Column("records", LargeBinary, nullable=True),
             Column("record_count", Integer, nullable=True),
             CheckConstraint(
-                "(records IS NULL) = (record_count IS NULL) AND coalesce(record_count, 2) > 1",
+                "(records IS NULL) = (record_count IS NULL) AND coalesce(record_count, 1) > 0",
                 name=OUTBOX_BUNDLE_CHECK,
             ),
         ]

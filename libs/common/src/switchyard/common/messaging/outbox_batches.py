@@ -27,19 +27,24 @@ class SentBatch:
     async def acknowledged(self) -> list[OutboxRow]:
         """Wait for every ack; the rows acknowledged before the first failure (or unsent row), in
         order, and only whole outbox rows: a bundle with an event not acknowledged stays, whole."""
+        return whole_rows(self.rows, len(await self.acknowledged_events()))
+
+    async def acknowledged_events(self) -> list[OutboxRow]:
+        """Wait for every ack; the events acknowledged before the first failure (or unsent one), in
+        order: the last may be inside a bundle."""
         futures = {id(p.future): p.future for p in self.parcels if p.future is not None}
         await asyncio.gather(*futures.values(), return_exceptions=True)
         for index, parcel in enumerate(self.parcels):
             future = parcel.future
             if future is None:
-                return whole_rows(self.rows, index)
+                return self.rows[:index]
             if future.exception() is not None:
                 log.error(
                     "outbox record not acknowledged",
                     topic=self.rows[index].topic,
                     error=repr(future.exception()),
                 )
-                return whole_rows(self.rows, index)
+                return self.rows[:index]
         return self.rows
 
 

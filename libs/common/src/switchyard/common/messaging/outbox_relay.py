@@ -22,7 +22,7 @@ from aiokafka.errors import KafkaError
 
 from switchyard.common.messaging.broker import create_producer
 from switchyard.common.messaging.metrics import OUTBOX_BACKLOG, OUTBOX_RELAY_FAILURES, OUTBOX_RELAYED
-from switchyard.common.messaging.outbox_batches import SentBatch, send_batch
+from switchyard.common.messaging.outbox_batches import SentBatch, send_batch, whole_rows
 from switchyard.common.messaging.outbox_store import OutboxConnection, OutboxRow
 from switchyard.common.messaging.retry import RetryPolicy
 from switchyard.common.messaging.settings import KafkaSettings
@@ -176,16 +176,16 @@ class OutboxRelay:
             stopping = self._stopping.is_set()
             rows = [] if stopping else await connection.unsent(self._batch_size, after=after)
             if in_flight is not None:
-                acknowledged = await in_flight.acknowledged()
+                acknowledged = await in_flight.acknowledged_events()
                 if len(acknowledged) < len(in_flight.rows):
-                    await self._remove_relayed(connection, acknowledged)
+                    await self._settle(connection, in_flight, acknowledged)
                     return
             sending = await send_batch(producer, self._kafka, rows) if rows else None
             if in_flight is not None:
                 await self._remove_relayed(connection, in_flight.rows)
             in_flight = sending
             if in_flight is not None and not in_flight.complete:
-                await self._remove_relayed(connection, await in_flight.acknowledged())
+                await self._settle(connection, in_flight, await in_flight.acknowledged_events())
                 return
             if stopping:
                 return
@@ -195,8 +195,8 @@ class OutboxRelay:
                 # cursor; under steady load the cursor never returns to it, so now and then drain
                 # what is in flight (it must not be read again) and scan from the start.
                 if in_flight is not None:
-                    acknowledged = await in_flight.acknowledged()
-                    await self._remove_relayed(connection, acknowledged)
+                    acknowledged = await in_flight.acknowledged_events()
+                    await self._settle(connection, in_flight, acknowledged)
                     if len(acknowledged) < len(in_flight.rows):
                         return
                     in_flight = None
@@ -216,12 +216,30 @@ class OutboxRelay:
             return False
         return now - self._scanned_from_start_at >= _RESCAN_SECONDS
 
+    async def _settle(
+        self, connection: OutboxConnection, batch: SentBatch, acknowledged: list[OutboxRow]
+    ) -> None:
+        """Delete the rows Kafka has every event of; a bundle it has only the start of keeps the
+        rest, so what Kafka has does not go again each time the rest fails (a record Kafka keeps
+        refusing would otherwise resend the whole bundle every round)."""
+        whole = whole_rows(batch.rows, len(acknowledged))
+        await self._remove_relayed(connection, whole)
+        started = acknowledged[len(whole) :]
+        if started:
+            row_id = started[0].id
+            rest = [row for row in batch.rows[len(acknowledged) :] if row.id == row_id]
+            await connection.keep_unsent(row_id, rest)
+            self._count_relayed(len(started))
+
     async def _remove_relayed(self, connection: OutboxConnection, rows: list[OutboxRow]) -> None:
         if rows:
             await connection.delete_relayed([row.id for row in rows])
-            self.relayed += len(rows)
-            OUTBOX_RELAYED.labels(service=self._service).inc(len(rows))
-            self._failures = 0
+            self._count_relayed(len(rows))
+
+    def _count_relayed(self, events: int) -> None:
+        self.relayed += events
+        OUTBOX_RELAYED.labels(service=self._service).inc(events)
+        self._failures = 0
 
     async def _report_backlog(self, connection: OutboxConnection, *, idle: bool) -> None:
         gauge = OUTBOX_BACKLOG.labels(service=self._service)

@@ -14,7 +14,7 @@ import asyncpg
 import msgspec
 
 from switchyard.common.db.engine import asyncpg_dsn
-from switchyard.common.db.outbox_bundles import decode_bundle
+from switchyard.common.db.outbox_bundles import BundledRecord, decode_bundle, encode_records
 from switchyard.common.db.tables import OUTBOX_CHANNEL, OUTBOX_TABLE
 
 # Same constant in every replica of a service: they share the service's database.
@@ -33,6 +33,8 @@ class OutboxRow(msgspec.Struct, frozen=True):
     payload: bytes
     # As Kafka record headers, content-type included.
     headers: list[tuple[str, bytes]]
+    # The event as its bundle holds it; None in a row of one event.
+    bundled: BundledRecord | None = None
 
 
 # The oldest rows past a cursor, as many as hold about ``limit`` events: a row is taken whole, and
@@ -99,7 +101,7 @@ class OutboxConnection:
             else:
                 row_id = r["id"]
                 rows += (
-                    OutboxRow(row_id, event.topic, event.key, bytes(event.payload), kafka_headers)
+                    OutboxRow(row_id, event.topic, event.key, bytes(event.payload), kafka_headers, event)
                     for event in decode_bundle(bundle)
                 )
         return rows
@@ -109,6 +111,19 @@ class OutboxConnection:
         await self._connection.execute(
             f"DELETE FROM {OUTBOX_TABLE} WHERE id = ANY($1::bigint[])",  # noqa: S608
             list(dict.fromkeys(ids)),
+        )
+
+    async def keep_unsent(self, row_id: int, rest: Sequence[OutboxRow]) -> None:
+        """Kafka acknowledged the start of bundle ``row_id``: the row keeps only ``rest`` (its id, and
+        so its place in the order, unchanged), so the events Kafka has do not go again with it."""
+        records = [row.bundled for row in rest if row.bundled is not None]
+        if len(records) != len(rest) or not records:
+            raise ValueError("keep_unsent takes the remaining events of one bundle")
+        await self._connection.execute(
+            f"UPDATE {OUTBOX_TABLE} SET records = $2, record_count = $3 WHERE id = $1",  # noqa: S608
+            row_id,
+            encode_records(records),
+            len(records),
         )
 
     async def backlog(self) -> int:
