@@ -198,7 +198,7 @@ async def test_a_relay_from_before_bundles_stops_at_one_and_sends_nothing_past_i
     await producer.start()
     try:
         sent = await send_batch(producer, messaging_kafka, rows)
-        acknowledged = await sent.acknowledged()
+        acknowledged = await sent.acknowledged_events()
     finally:
         await producer.stop()
 

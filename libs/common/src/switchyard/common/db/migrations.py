@@ -12,6 +12,7 @@ from alembic.config import Config
 from sqlalchemy import Column, Index, MetaData, Table, pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.schema import AddConstraint
 
 from switchyard.common.db.tables import (
     OUTBOX_BUNDLE_CHECK,
@@ -194,10 +195,7 @@ def add_outbox_bundles_v3(connection: Connection) -> None:
         type_ = outbox.c[name].type.compile(dialect=connection.dialect)
         connection.execute(text(f"ALTER TABLE {OUTBOX_TABLE} ADD COLUMN IF NOT EXISTS {name} {type_}"))
     connection.execute(text(f"ALTER TABLE {OUTBOX_TABLE} ALTER COLUMN records SET COMPRESSION lz4"))
-    check = next(c for c in outbox.constraints if c.name == OUTBOX_BUNDLE_CHECK)
-    connection.execute(
-        text(f"ALTER TABLE {OUTBOX_TABLE} ADD CONSTRAINT {OUTBOX_BUNDLE_CHECK} CHECK ({check.sqltext})")  # type: ignore[attr-defined]
-    )
+    connection.execute(AddConstraint(next(c for c in outbox.constraints if c.name == OUTBOX_BUNDLE_CHECK)))
 
 
 def drop_outbox_bundles_v3(connection: Connection) -> None:

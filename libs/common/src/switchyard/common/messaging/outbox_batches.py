@@ -24,14 +24,9 @@ class SentBatch:
         # False when the producer refused a row: some rows were never sent.
         self.complete = complete
 
-    async def acknowledged(self) -> list[OutboxRow]:
-        """Wait for every ack; the rows acknowledged before the first failure (or unsent row), in
-        order, and only whole outbox rows: a bundle with an event not acknowledged stays, whole."""
-        return whole_rows(self.rows, len(await self.acknowledged_events()))
-
     async def acknowledged_events(self) -> list[OutboxRow]:
         """Wait for every ack; the events acknowledged before the first failure (or unsent one), in
-        order: the last may be inside a bundle."""
+        order: the last may be inside a bundle (:func:`whole_rows` takes the whole rows of them)."""
         futures = {id(p.future): p.future for p in self.parcels if p.future is not None}
         await asyncio.gather(*futures.values(), return_exceptions=True)
         for index, parcel in enumerate(self.parcels):
@@ -70,7 +65,7 @@ async def send_batch(producer: AIOKafkaProducer, kafka: KafkaSettings, rows: lis
         # The row being packed when the producer refused (the one after the last packed).
         refused = rows[len(parcels)] if len(parcels) < len(rows) else rows[-1]
         log.error("outbox send refused", topic=refused.topic, error=repr(exc))
-        # Whatever was packed but not submitted stays unsent: acknowledged() stops at its first row.
+        # Whatever was packed but not submitted stays unsent: acknowledged_events() stops at its first row.
         # A bundle only partly packed stays whole.
         sent = whole_rows(rows, len(parcels))
         return SentBatch(sent, parcels[: len(sent)], complete=False)

@@ -8,7 +8,7 @@ from sqlalchemy import Interval, and_, func, literal, or_, select
 
 from switchyard.common.db.pruning import WhereRule
 from switchyard.ingest.adapters.orm import import_answers, import_claims, imports
-from switchyard.ingest.domain.model import ImportStatus
+from switchyard.ingest.domain.model import FINISHED, ImportStatus
 
 # How long after an import stops taking answers by the clock of the replica answering
 # (service_layer.completion.answers_done) its records go by the database's: more than the two
@@ -38,6 +38,6 @@ def claim_records() -> WhereRule:
 
     They only serve to find the rows of the same file repeating an earlier row, while it is read.
     """
-    finished = [ImportStatus.COMPLETED.value, ImportStatus.CANCELLED.value, ImportStatus.FAILED.value]
+    finished = [status.value for status in FINISHED]
     done = select(imports.c.id).where(or_(imports.c.file_done.is_(True), imports.c.status.in_(finished)))
     return WhereRule("import-claims", import_claims, import_claims.c.import_id.in_(done))
